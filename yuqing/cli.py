@@ -1,0 +1,127 @@
+"""The ``yuqing`` command line (see ``shared/CONTRACT.md``: Commands).
+
+Exit codes: 0 success; 1 the input had errors, which were reported after processing all the rest;
+2 misuse (bad option, bad config, missing file). Errors are sentences on stderr naming file, line
+and field, never a bare traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from yuqing.commands import COMMANDS, BaseCommand
+from yuqing.config import Config, load_config
+from yuqing.errors import ConfigError, InputError, YuqingError
+from yuqing.io import ErrorReport
+
+log = logging.getLogger("yuqing")
+
+
+@dataclass
+class Context:
+    """What a command gets: the frozen config, the store (opened lazily), the error report."""
+
+    config: Config
+    quiet: bool = False
+    report: ErrorReport = field(default_factory=ErrorReport)
+    _store: object = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from yuqing.storage import open_store
+            self._store = open_store(self.config)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _load_command(name: str) -> Optional[BaseCommand]:
+    try:
+        module = importlib.import_module(COMMANDS[name])
+    except ModuleNotFoundError as exc:
+        if exc.name and (COMMANDS[name].startswith(exc.name) or exc.name.split(".")[0] in
+                         ("crawlers", "nlp", "clustering", "alerts", "event_calendar", "case_library")):
+            return None
+        raise
+    return module.Command()
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Optional[BaseCommand]]]:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=None, metavar="FILE",
+                        help="settings file (default ./config.yaml)")
+    common.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one setting, e.g. -s store.path=scratch/x.sqlite (repeatable)")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summaries on stderr")
+    parser = argparse.ArgumentParser(prog="yuqing", parents=[common],
+                                     description="Public-opinion monitoring and risk warning for street offices.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands: dict[str, Optional[BaseCommand]] = {}
+    for name in COMMANDS:
+        command = _load_command(name)
+        commands[name] = command
+        help_text = command.help if command else "(not installed yet)"
+        p = sub.add_parser(name, parents=[common], help=help_text, description=help_text)
+        if command:
+            command.add_arguments(p)
+    return parser, commands
+
+
+def setup_logging(config: Config, quiet: bool) -> None:
+    level = getattr(logging, str(config["log.level"]))
+    if quiet and level < logging.WARNING:
+        level = logging.WARNING
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if config["log.file"]:
+        from logging.handlers import TimedRotatingFileHandler
+        handlers.append(TimedRotatingFileHandler(config["log.file"], when="midnight", backupCount=14,
+                                                 encoding="utf-8"))
+    logging.basicConfig(level=level, handlers=handlers, force=True,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser, commands = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return 2
+    command = commands[args.command]
+    if command is None:
+        print(f"yuqing {args.command}: this command's stage is not installed in this version yet.",
+              file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config or "config.yaml", args.overrides, required=args.config is not None)
+    except ConfigError as exc:
+        print(f"yuqing: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config, args.quiet)
+    ctx = Context(config=config, quiet=args.quiet)
+    try:
+        return command.run(args, ctx)
+    except (ConfigError, InputError) as exc:
+        print(f"yuqing {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except YuqingError as exc:
+        print(f"yuqing {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"yuqing {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

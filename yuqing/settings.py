@@ -1,0 +1,58 @@
+"""Settings of the composition package: store, service, web UI, import, logging."""
+from yuqing.config import Setting
+
+
+def _positive(value):
+    return None if value > 0 else "must be greater than 0"
+
+
+SETTINGS = [
+    # store
+    Setting("store.backend", "sqlite", "Which store holds the data: the embedded SQLite file, or an "
+            "Elasticsearch cluster for more than one machine.", choices=("sqlite", "elasticsearch")),
+    Setting("store.path", "data/yuqing.sqlite", "The embedded store's file (SQLite, WAL mode). Also "
+            "where the Elasticsearch backend keeps its local spool and job state.", type="path"),
+    Setting("store.elasticsearch.hosts", ["http://127.0.0.1:9200"], "Elasticsearch node URLs.", type=list),
+    Setting("store.elasticsearch.username", "", "Elasticsearch user; use ${ES_USER} to read it from the environment."),
+    Setting("store.elasticsearch.password", "", "Elasticsearch password; use ${ES_PASSWORD}.", secret=True),
+    Setting("store.elasticsearch.index_prefix", "yuqing", "Prefix of every index and template the engine creates."),
+    Setting("store.elasticsearch.request_timeout", 30.0, "Seconds before an Elasticsearch request fails.",
+            type=float, check=_positive),
+    Setting("store.elasticsearch.retry_max_seconds", 300.0, "Longest wait between retries while Elasticsearch "
+            "is unreachable; accepted documents wait in the local spool meanwhile.", type=float, check=_positive),
+    Setting("store.batch_size", 2000, "Documents written per transaction or bulk request.", type=int,
+            check=_positive),
+    # service
+    Setting("service.timezone", "Asia/Shanghai", "Zone for schedules and for times without an offset."),
+    Setting("service.analyze_interval", 30, "Seconds between runs of the analysis stage.", type=int, check=_positive),
+    Setting("service.cluster_interval", 300, "Seconds between re-clustering runs.", type=int, check=_positive),
+    Setting("service.alert_interval", 30, "Seconds between evaluations of the alert rules.", type=int,
+            check=_positive),
+    Setting("service.calendar_interval", 86400, "Seconds between runs of the calendar warning job.", type=int,
+            check=_positive),
+    Setting("service.misfire_grace_seconds", 60, "A job that missed its time by less than this still runs.",
+            type=int, check=_positive),
+    Setting("service.retry_seconds", 60, "After a failed run, how long before the job is tried again.", type=int,
+            check=_positive),
+    Setting("service.demo", False, "Serve the bundled replay site and crawl it (the demo of `make run`).",
+            type=bool),
+    # web
+    Setting("web.enabled", True, "Serve the analyst web UI from `yuqing run`.", type=bool),
+    Setting("web.host", "127.0.0.1", "Address the web UI listens on."),
+    Setting("web.port", 8686, "Port of the web UI.", type=int),
+    Setting("web.users", {}, "Users of the web UI: name → {role: analyst|responder|viewer, token: ${ENV}}. "
+            "Only analysts and responders see phone numbers and addresses in full.", type=dict),
+    # import
+    Setting("import.columns", {"id": ["id", "编号", "工单号"], "text": ["text", "内容", "诉求内容", "正文"],
+                               "published_at": ["published_at", "时间", "来电时间", "发布时间"],
+                               "title": ["title", "标题"], "author": ["author", "作者", "来电人"],
+                               "place": ["place", "地址", "地点", "事发地址"], "url": ["url", "链接"]},
+            "Column mapping for CSV and XLSX imports: contract field → accepted column headers, first match "
+            "wins. A row without an id gets one from the file name and its content.", type=dict),
+    Setting("import.source", "import", "The `source` given to imported documents that have none."),
+    Setting("import.source_type", "import", "The `source_type` given to imported documents that have none.",
+            choices=("news", "forum", "social", "rss", "hotline", "import")),
+    # logging
+    Setting("log.level", "INFO", "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    Setting("log.file", "", "Also write the log to this file (rotated daily); empty for stderr only.", type="path"),
+]
