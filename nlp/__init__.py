@@ -1,0 +1,1 @@
+"""Chinese NLP: normalisation, segmentation, extraction, classification, place (issue: Chinese NLP)."""
