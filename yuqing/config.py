@@ -31,6 +31,7 @@ SETTING_MODULES = (
     "yuqing.settings",
     "crawlers.settings_schema",
     "nlp.settings",
+    "nlp.model_settings",
     "clustering.settings",
     "alerts.settings",
     "event_calendar.settings",
