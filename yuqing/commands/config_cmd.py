@@ -8,10 +8,10 @@ from yuqing.commands import BaseCommand
 
 class Command(BaseCommand):
     name = "config"
-    help = "show the effective settings (secrets masked), check the file, or list every setting with its help"
+    help = "show the effective settings (secrets masked), check the file, list every setting, or write a documented config.yaml"
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=("show", "check", "settings"))
+        parser.add_argument("action", choices=("show", "check", "settings", "template"))
 
     def run(self, args, ctx) -> int:
         config = ctx.config
@@ -19,6 +19,9 @@ class Command(BaseCommand):
             print(f"{config.path or '(defaults)'}: {len(config)} settings, all valid")
         elif args.action == "show":
             print(json.dumps(config.redacted(), ensure_ascii=False, indent=2, default=str))
+        elif args.action == "template":
+            from yuqing.config_template import render
+            print(render(config.settings, dict(config)), end="")
         else:
             for name, setting in sorted(config.settings.items()):
                 print(f"{name} = {json.dumps(setting.default, ensure_ascii=False)}\n    {setting.help}")

@@ -13,7 +13,11 @@ __all__ = ["KINDS", "Hit", "Kind", "PutResult", "Range", "SearchResult", "Store"
 
 def open_store(config) -> Store:
     """The configured store, opened (schema and index templates created on first use)."""
+    from pathlib import Path
+
     backend = config["store.backend"]
+    # the SQLite file, and for Elasticsearch the local spool, live in store.path's folder
+    Path(config["store.path"]).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if backend == "elasticsearch":
         from yuqing.storage.elastic import ElasticsearchStore
         return ElasticsearchStore.from_config(config)

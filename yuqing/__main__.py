@@ -1,0 +1,5 @@
+import sys
+
+from yuqing.cli import main
+
+sys.exit(main())
