@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Optional
+
+LEXICONS = Path(__file__).parent / "lexicons"
+HOME_CITY = "深圳市"  # communities and landmarks of this city become words
 
 _lock = threading.Lock()
 _tokenizer = None
@@ -18,19 +22,54 @@ STOPWORDS = frozenset("的 了 是 在 和 与 及 就 都 而 也 有 我 你 �
                       "不 没 没有 什么 怎么 如何 可以 已经 现在 今天 明天 昨天 一下 大家".split())
 
 
+_extra_words: list[str] = []
+_extra_dicts: list[str] = []
+
+
 def _build():
     import jieba
 
     tk = jieba.Tokenizer()
     tk.initialize()
-    for extra in _user_words():
-        tk.add_word(extra)
+    for word, freq in _user_words():
+        tk.add_word(word, freq)
+    for path in _extra_dicts:
+        tk.load_userdict(path)
     return tk
 
 
-def _user_words() -> Iterable[str]:
-    """Words from the engine's dictionaries (extended by the NLP issue's gazetteer and lexicons)."""
-    return ()
+def _lexicon_words() -> Iterable[tuple[str, Optional[int]]]:
+    """nlp/lexicons/*.txt: one word a line, optional frequency; ``#`` starts a comment."""
+    for path in sorted(LEXICONS.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                word, _, freq = line.partition(" ")
+                yield word, int(freq) if freq.strip().isdigit() else None
+
+
+def _user_words() -> Iterable[tuple[str, Optional[int]]]:
+    """The engine's dictionaries: governance and disaster vocabulary, then place names (districts
+    and streets of all China; communities and landmarks of the home city), then the user's words."""
+    yield from _lexicon_words()
+    from nlp.gazetteer import default_gazetteer
+    for name in default_gazetteer().words(HOME_CITY):
+        yield name, 2000
+    for word in _extra_words:
+        yield word, None
+
+
+def configure(config) -> None:
+    """Add the words of ``nlp.user_words`` and ``nlp.user_dict``; call before the first tokenize."""
+    global _tokenizer
+    words = [str(w) for w in config["nlp.user_words"] or []]
+    user_dict = str(config.resolve_path("nlp.user_dict")) if config["nlp.user_dict"] else None
+    with _lock:
+        if words != _extra_words or (user_dict and user_dict not in _extra_dicts):
+            _extra_words[:] = words
+            if user_dict:
+                _extra_dicts[:] = [user_dict]
+            _tokenizer = None  # rebuilt with the new words on next use
 
 
 def tokenizer():

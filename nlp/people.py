@@ -1,0 +1,102 @@
+"""How many people a post speaks of (被困人数): ``老人2个 孩子1个`` → 3, ``一家五口`` → 5.
+
+Rounding of vague counts, chosen to be the middle of the range the writer gives:
+``几`` after a tens or hundreds digit adds half a unit (十几 → 15, 二十几 → 25, 一百多 → 150), and
+``多``/``余`` likewise (十多 → 15, 三十余 → 35); ``几个``/``好几个`` alone → 3, ``几十`` → 50,
+``俩`` → 2, ``仨`` → 3. A total (``共5人``, ``一家五口``, ``我们4个人``) and the sum of the groups
+(老人、孩子、工人…) are both read; the larger wins, so ``一家五口，老人2个`` stays 5.
+Ages (``80岁``), floors, buildings, dates and times are never counted: a number only counts with a
+person word or a people classifier after it (or before it: ``老人2个``).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+_NUM = r"(?:\d{1,4}|[零一二两三四五六七八九十百几]{1,5})(?:多|余)?"
+# People words: a group (summed) — longest first so 老人家 wins over 老人.
+_GROUP_NOUNS = ("老人家", "老人", "老太太", "老大爷", "老奶奶", "老爷爷", "大爷", "阿姨", "孩子", "小孩", "儿童",
+                "学生", "小朋友", "婴儿", "宝宝", "婴幼儿", "孕妇", "病人", "患者", "伤员", "伤者", "残疾人",
+                "工人", "员工", "村民", "居民", "群众", "游客", "大人", "成人", "妇女", "男子", "女子", "租户",
+                "住户", "业主", "师生", "家属", "人员", "同事", "老乡")
+_GROUP = "(?:" + "|".join(_GROUP_NOUNS) + ")"
+_CLS = r"(?:个|位|名|口)"
+# Modifiers between the count and the group word: "2个80岁的老人", "3名行动不便的老人".
+_MOD = r"(?:\d{1,3}岁(?:的)?|[^\d\s，。,；;！!？?、]{0,5}?的|[^\d\s，。,；;！!？?、]{0,3}?)"
+
+_NUM_FIRST = re.compile(rf"({_NUM}){_CLS}{_MOD}{_GROUP}")
+_NOUN_FIRST = re.compile(rf"{_GROUP}(?:有|共|约)?({_NUM})(?:{_CLS}|人)")
+_TOTALS = (
+    re.compile(rf"(?:一家|全家|家里|家中)(?:老小)?({_NUM})口"),
+    re.compile(rf"({_NUM})口人"),
+    re.compile(rf"(?:共|一共|总共|合计|共计|总计)(?:有)?({_NUM}){_CLS}?人"),
+    re.compile(rf"我们(?:一共|共|有)?({_NUM})(?:个|位|口)?人"),
+    re.compile(rf"我们(?:一共|共)?({_NUM})个(?![\u4e00-\u9fff]*?(?:小时|天|月|楼|栋))"),
+    re.compile(rf"(?<![第\d岁楼层栋号])({_NUM})(?:个|位|名)?人(?![民工大家间份次生口行])"),
+)
+_PAIRS = re.compile(r"(我们俩|我俩|夫妻俩|母子俩|母女俩|父子俩|父女俩|两口子|老两口|姐妹俩|兄弟俩|我们仨)")
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_MAX_PEOPLE = 5000  # beyond this it is a crowd figure in a news report, not a rescue count
+
+
+def parse_count(token: str) -> Optional[int]:
+    """``3`` → 3, ``十几`` → 15, ``二十多`` → 25, ``两`` → 2, ``几`` → 3 (see the module notes)."""
+    vague = token.endswith(("多", "余"))
+    token = token.rstrip("多余")
+    if not token:
+        return None
+    if token.isdigit():
+        value = int(token)
+        return value + (5 if vague and value >= 10 and value % 10 == 0 else 0)
+    if token in ("几", "好几"):
+        return 3
+    if token == "几十":
+        return 50
+    if token == "几百":
+        return 500
+    total, current, unit_seen = 0, 0, 1
+    for ch in token:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current, unit_seen = 0, 10
+        elif ch == "百":
+            total += (current or 1) * 100
+            current, unit_seen = 0, 100
+        elif ch == "几":
+            current, vague = 0, True
+        else:
+            return None
+    total += current
+    if vague and unit_seen >= 10 and current == 0:
+        total += unit_seen // 2
+    return total or None
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, int]]:
+    out = []
+    for match in pattern.finditer(text):
+        value = parse_count(match.group(1))
+        if value:
+            out.append((match.start(), match.end(), value))
+    return out
+
+
+def _groups_sum(text: str) -> int:
+    """Sum of the group counts, read in whichever order (``2个老人`` or ``老人2个``) fits more of them."""
+    num_first = _spans(_NUM_FIRST, text)
+    noun_first = _spans(_NOUN_FIRST, text)
+    chosen = noun_first if len(noun_first) > len(num_first) else num_first
+    return sum(value for _, _, value in chosen)
+
+
+def extract_people_count(text: str) -> Optional[int]:
+    """The number of people the text speaks of, or ``None`` when it gives none."""
+    text = text or ""
+    totals = [value for pattern in _TOTALS for _, _, value in _spans(pattern, text)]
+    totals += [3 if "仨" in m.group(0) else 2 for m in _PAIRS.finditer(text)]
+    count = max([_groups_sum(text)] + totals)
+    if not count or count > _MAX_PEOPLE:
+        return None
+    return count
