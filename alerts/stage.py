@@ -1,0 +1,179 @@
+"""The pipeline stage ``alert``: evaluate every rule over what is new, raise, route, escalate, notify."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Optional
+
+from alerts.collect import CURSOR_KEY, collect, tokenize_items
+from alerts.dedup import Outcome, apply_finding, dedup_key, open_alert_id
+from alerts.delivery import Dispatcher
+from alerts.escalation import escalate, overdue_alerts
+from alerts.lifecycle import modify
+from alerts.rules.base import EvalContext, Finding, Item, Rule
+from alerts.rules.case_match import similar
+from alerts.schema import load_rules
+from alerts.severity import grade
+from yuqing.errors import NotConfigured
+from yuqing.pipeline import Stage, StageReport
+from yuqing.records import now as _now, severity_rank
+
+log = logging.getLogger(__name__)
+
+
+def rule_state_key(name: str) -> str:
+    return f"alerts.rule.{name}"
+
+
+def load_providers(config, store) -> tuple[Any, Any]:
+    """The event calendar and the case library, or ``None`` for each that is not installed."""
+    providers = []
+    for module, cls_name in (("event_calendar", "Calendar"), ("case_library", "CaseLibrary")):
+        try:
+            mod = __import__(module, fromlist=[cls_name])
+            providers.append(getattr(mod, cls_name).from_config(config, store))
+        except (ImportError, AttributeError) as exc:
+            log.info("alerts: %s.%s is not available (%s); rules go on without it", module, cls_name, exc)
+            providers.append(None)
+        except Exception as exc:  # a broken provider must not stop alerting
+            log.warning("alerts: %s.%s could not be loaded: %s", module, cls_name, exc)
+            providers.append(None)
+    return providers[0], providers[1]
+
+
+class AlertEngine:
+    """Rules, routing and delivery for one store; the stage and ``yuqing alerts`` share it."""
+
+    def __init__(self, config, store, rules: list[Rule], *, calendar=None, cases=None,
+                 dispatcher: Optional[Dispatcher] = None) -> None:
+        self.config = config
+        self.store = store
+        self.rules = rules
+        self.calendar = calendar
+        self.cases = cases
+        self.dispatcher = dispatcher or Dispatcher.from_config(config, store)
+
+    @classmethod
+    def from_config(cls, config, store, providers: bool = True) -> "AlertEngine":
+        dirs = [Path(d) for d in config["alerts.rules_dirs"]]
+        rules = load_rules(dirs, config["alerts.rules_only"])
+        calendar, cases = load_providers(config, store) if providers else (None, None)
+        return cls(config, store, rules, calendar=calendar, cases=cases)
+
+    def evaluate(self, rule: Rule, items: list[Item], incidents: list, now: datetime, state: dict,
+                 sources: list) -> list[Finding]:
+        ctx = EvalContext(now=now, items=items, incidents=incidents, state=state, store=self.store,
+                          calendar=self.calendar, cases=self.cases, sources=sources)
+        return rule.evaluate(ctx)
+
+    def raise_finding(self, rule: Rule, finding: Finding, now: datetime) -> Outcome:
+        """Grade, enrich, de-duplicate, route and queue the notification of one finding."""
+        fresh = open_alert_id(self.store, dedup_key(rule.name, finding)) is None
+        self._enrich(finding, now, fresh)
+        severity, reasons = grade(finding.severity or rule.spec.severity, finding.evidence, rule.spec.max_severity)
+        route = self.dispatcher.route_of_parts(finding.street, finding.category)
+        realert = rule.spec.realert_minutes if rule.spec.realert_minutes is not None else self.config["alerts.realert_minutes"]
+        outcome = apply_finding(self.store, rule.name, finding, severity, finding.reasons + reasons, now,
+                                {"department": route.department, "contacts": route.contacts},
+                                realert, list(self.config["alerts.silences"]))
+        floor = self.config["alerts.notify_min_severity"]
+        if outcome.notify and severity_rank(outcome.alert.severity) <= severity_rank(floor):
+            outcome.alert = modify(self.store, outcome.alert.id, lambda a: _stamp(a, now))
+            self.dispatcher.enqueue(outcome.alert, outcome.event, now)
+        return outcome
+
+    def _enrich(self, finding: Finding, now: datetime, fresh: bool) -> None:
+        """Calendar context for every finding; similar past cases for a new incident alert."""
+        if self.calendar is not None:
+            try:
+                today = now.date()
+                active = self.calendar.active(today, finding.category, finding.street)
+                finding.calendar = sorted(set(finding.calendar) | {w["name"] for w in active})
+                level = float(self.calendar.sensitivity(today, finding.category, finding.street))
+                if level > float(finding.evidence.get("calendar_sensitivity") or 1.0):
+                    finding.evidence["calendar_sensitivity"] = level
+            except Exception as exc:
+                log.warning("calendar context failed: %s", exc)
+        limit = self.config["alerts.similar_cases"]
+        if fresh and finding.incident_id and not finding.similar_cases and limit > 0:
+            incident = self.store.get_record("incidents", finding.incident_id)
+            if incident is not None:
+                ctx = EvalContext(now=now, items=[], incidents=[], state={}, store=self.store, cases=self.cases)
+                matches = similar(ctx, incident, limit)
+                finding.similar_cases = [{"case_id": m["case_id"], "score": round(m["score"], 3)} for m in matches]
+                if any(m.get("bad_outcome") for m in matches):
+                    finding.evidence.setdefault("case_outcome_bad", True)
+
+    def escalate_overdue(self, now: datetime) -> int:
+        minutes = self.config["alerts.escalation_minutes"]
+        contacts = list(self.config["alerts.escalation_contacts"])
+        count = 0
+        for alert in overdue_alerts(self.store, minutes, now):
+            escalated = escalate(self.store, alert.id, minutes, contacts, now)
+            if escalated is not None:
+                count += 1
+                self.dispatcher.enqueue(escalated, "escalated", now, contacts)
+        return count
+
+
+def _stamp(alert, now: datetime):
+    setattr(alert, "notified_at", now.isoformat())
+    return alert
+
+
+class AlertStage(Stage):
+    """Evaluate every rule over the documents and incidents new since the last cycle (incremental)."""
+
+    name = "alert"
+
+    def __init__(self, config, store, engine: Optional[AlertEngine] = None) -> None:
+        super().__init__(config, store)
+        self.engine = engine or AlertEngine.from_config(config, store)
+
+    @classmethod
+    def from_config(cls, config, store) -> "AlertStage":
+        if not config["alerts.enabled"]:
+            raise NotConfigured("alerts.enabled is false")
+        return cls(config, store)
+
+    def run_once(self, now: Optional[datetime] = None) -> StageReport:
+        now = now or _now()
+        cfg = self.config
+        batch = collect(self.store, now, batch_size=cfg["alerts.batch_size"],
+                        overlap=timedelta(minutes=cfg["alerts.overlap_minutes"]),
+                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]))
+        if batch.items:
+            tokenize_items(batch.items)
+        sources = self.store.find_records("sources", limit=10000)
+        report = StageReport(self.name, processed=len(batch.items))
+        states: dict[str, dict] = {}
+        events: dict[str, int] = {}
+        for rule in self.engine.rules:
+            key = rule_state_key(rule.name)
+            state = self.store.get_state(key) or {}
+            before = json.dumps(state, sort_keys=True, default=str)
+            try:
+                findings = self.engine.evaluate(rule, batch.items, batch.incidents, now, state, sources)
+                for finding in findings:
+                    outcome = self.engine.raise_finding(rule, finding, now)
+                    events[outcome.event] = events.get(outcome.event, 0) + 1
+            except Exception as exc:  # one broken rule never stops the others
+                log.exception("alert rule %s failed: %s", rule.name, exc)
+                report.errors += 1
+                continue
+            if json.dumps(state, sort_keys=True, default=str) != before:
+                states[key] = state
+        for key, state in states.items():  # remembered only once the alerts are written
+            self.store.set_state(key, state)
+        self.store.set_state(CURSOR_KEY, batch.cursor)
+        escalated = self.engine.escalate_overdue(now)
+        delivered = self.engine.dispatcher.deliver_pending(now)
+        report.created = events.get("created", 0)
+        report.extra = {"events": events, "escalated": escalated, "delivery": delivered, "waiting": batch.waiting,
+                        "incidents": len(batch.incidents), "rules": len(self.engine.rules)}
+        report.detail = (f"{len(self.engine.rules)} rules, {events.get('created', 0)} new alerts, "
+                         f"{events.get('raised', 0) + events.get('updated', 0)} updated, {escalated} escalated, "
+                         f"{delivered['sent']} sent, {delivered['pending']} deliveries pending")
+        return report
