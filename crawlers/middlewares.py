@@ -1,0 +1,203 @@
+"""Downloader middlewares: politeness, resilience and the checks that keep bad pages out.
+
+* :class:`BackoffRetryMiddleware` — retries 5xx, 429 and timeouts with exponential backoff; a 429
+  (or 503) with ``Retry-After`` waits that long (up to ``crawl.retry_after_max``).
+* :class:`ConditionalGetMiddleware` — ETag/Last-Modified on list pages (answers 304 when unchanged).
+* :class:`EncodingMiddleware` — pages that declare no charset are sniffed (GBK/GB18030/Big5).
+* :class:`ContentCheckMiddleware` — binary content at an HTML URL, captcha and login pages and
+  403/429 answers are logged per URL, counted for the source's health, and skipped.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from email.utils import parsedate_to_datetime
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer, error as net_error
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from crawlers.text import detect_encoding, looks_like_block_page
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = {429, 500, 502, 503, 504, 408, 522, 524}
+RETRY_EXCEPTIONS = (net_error.TimeoutError, net_error.TCPTimedOutError, net_error.ConnectionRefusedError,
+                    net_error.ConnectionDone, net_error.ConnectError, net_error.ConnectionLost,
+                    defer.TimeoutError, IOError)
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"Rar!",
+                 b"\xd0\xcf\x11\xe0")
+
+
+class _CrawlerMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.settings = crawler.settings
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def report(self, url: str, reason: str) -> None:
+        spider = self.crawler.spider
+        if hasattr(spider, "report"):
+            spider.report(url, reason)
+
+
+def retry_after_seconds(value: bytes | str | None) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        return max(0.0, parsedate_to_datetime(text).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+async def _sleep(seconds: float) -> None:
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+
+
+class BackoffRetryMiddleware(_CrawlerMiddleware):
+    """Retries with backoff; honours Retry-After (Scrapy's own retry middleware is switched off)."""
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self.max_times = self.settings.getint("YUQING_RETRY_TIMES", 3)
+        self.backoff = self.settings.getfloat("YUQING_RETRY_BACKOFF", 2.0)
+        self.after_max = self.settings.getfloat("YUQING_RETRY_AFTER_MAX", 120.0)
+
+    def _delay(self, attempt: int, response: Response | None) -> float | None:
+        """Seconds to wait before the next try; ``None`` when the server asks for too long."""
+        asked = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
+        if asked is not None:
+            return asked if asked <= self.after_max else None
+        return self.backoff * (2 ** (attempt - 1)) if self.backoff else 0.0
+
+    async def _retry(self, request, reason: str, response: Response | None):
+        attempt = request.meta.get("yuqing_retries", 0) + 1
+        if attempt > self.max_times or request.meta.get("dont_retry"):
+            self.stats.inc_value("yuqing/retry_gave_up")
+            return None
+        delay = self._delay(attempt, response)
+        if delay is None:
+            log.info("%s: %s with Retry-After beyond %.0fs; left for the next crawl", request.url, reason,
+                     self.after_max)
+            return None
+        self.stats.inc_value("yuqing/retries")
+        log.info("retrying %s in %.1fs (attempt %d, %s)", request.url, delay, attempt, reason)
+        if delay:
+            await _sleep(delay)
+        retry = request.replace(dont_filter=True)
+        retry.meta["yuqing_retries"] = attempt
+        return retry
+
+    async def process_response(self, request, response):
+        if response.status in RETRY_STATUSES:
+            if response.status == 429:
+                self.stats.inc_value("yuqing/status_429")
+            retry = await self._retry(request, f"HTTP {response.status}", response)
+            if retry is not None:
+                return retry
+        return response
+
+    async def process_exception(self, request, exception):
+        if isinstance(exception, RETRY_EXCEPTIONS):
+            return await self._retry(request, type(exception).__name__, None)
+        return None
+
+
+class ConditionalGetMiddleware(_CrawlerMiddleware):
+    """If-None-Match / If-Modified-Since on list pages, with the validators of the last crawl."""
+
+    def process_request(self, request):
+        if not request.meta.get("list_page"):
+            return None
+        spider = self.crawler.spider
+        known = getattr(getattr(spider, "cursor", None), "validators", {}).get(request.url) or {}
+        if known.get("etag"):
+            request.headers.setdefault("If-None-Match", known["etag"])
+        if known.get("last_modified"):
+            request.headers.setdefault("If-Modified-Since", known["last_modified"])
+        return None
+
+    def process_response(self, request, response):
+        if request.meta.get("list_page") and response.status == 200:
+            etag = response.headers.get("ETag")
+            modified = response.headers.get("Last-Modified")
+            emit = getattr(self.crawler, "yuqing_emit", None)
+            if (etag or modified) and emit is not None:
+                emit({"type": "validator", "url": request.url,
+                      "etag": etag.decode("latin-1") if etag else None,
+                      "last_modified": modified.decode("latin-1") if modified else None})
+        return response
+
+
+class EncodingMiddleware(_CrawlerMiddleware):
+    """Sniffs the encoding of HTML that declares none (or a wrong one); a source may force one."""
+
+    def process_response(self, request, response):
+        if not isinstance(response, HtmlResponse):
+            return response
+        forced = (getattr(self.crawler.spider, "source", {}) or {}).get("encoding")
+        if forced:
+            return response.replace(encoding=forced)
+        declared = (http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
+                    or html_body_declared_encoding(response.body) or (read_bom(response.body)[0]))
+        if declared:
+            try:
+                response.body.decode(declared)
+                return response
+            except (UnicodeDecodeError, LookupError):
+                pass  # the declaration lies; sniff instead
+        else:
+            try:
+                response.body.decode("utf-8")
+                return response
+            except UnicodeDecodeError:
+                pass
+        guess = detect_encoding(response.body)
+        if guess:
+            self.stats.inc_value("yuqing/encoding_sniffed")
+            return response.replace(encoding=guess)
+        return response
+
+
+class ContentCheckMiddleware(_CrawlerMiddleware):
+    """Skips binary bodies at HTML URLs, captcha/login pages and 403/429 answers, counting them."""
+
+    def process_response(self, request, response):
+        if response.status in (403, 429):
+            self.stats.inc_value("yuqing/blocked_answers")
+            return response  # the spider's errback reports it (HttpError)
+        head = response.body[:8]
+        if response.status == 200 and head.startswith(_BINARY_MAGIC):
+            self.stats.inc_value("yuqing/binary_pages")
+            raise IgnoreRequest("binary content (e.g. a PDF) where a page was expected")
+        if isinstance(response, TextResponse) and response.status == 200 and not request.meta.get("json"):
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+            if "json" not in content_type and looks_like_block_page(response.text):
+                self.stats.inc_value("yuqing/captcha_pages")
+                raise IgnoreRequest("captcha or login page instead of content (the source may be blocking us)")
+        if response.status == 200 and not response.body.strip():
+            self.stats.inc_value("yuqing/empty_pages")
+            raise IgnoreRequest("empty page")
+        return response
+
+
+class ProxyMiddleware(_CrawlerMiddleware):
+    """Sends every request through ``crawl.proxy`` (or the source's ``proxy``)."""
+
+    def process_request(self, request):
+        request.meta.setdefault("proxy", self.settings.get("YUQING_PROXY"))
+        return None
