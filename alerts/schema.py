@@ -33,7 +33,7 @@ RULE_SCHEMA: dict[str, Any] = {
 }
 
 FIXES = {
-    "additionalProperties": "remove it or check its spelling against the rule type's options in alerts/README.md",
+    "additionalProperties": "remove it or fix its spelling (alerts/README.md lists every option)",
     "required": "add it",
     "enum": "use one of the allowed values",
     "type": "give a value of the right type",
@@ -42,10 +42,20 @@ FIXES = {
 
 
 def _problem(error: jsonschema.ValidationError, where: str, prefix: str = "") -> ConfigError:
-    key = ".".join(str(p) for p in error.absolute_path)
-    key = f"{prefix}{key}" if key else prefix.rstrip(".") or "(rule)"
+    path = [str(p) for p in error.absolute_path]
+    message = error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        path.append(extra[0] if extra else "")
+        message = f"unknown key; allowed keys here: {', '.join(allowed)}"
+    elif error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        path.append(missing[0] if missing else "")
+        message = "this key is required"
+    key = prefix + ".".join(p for p in path if p) if path else prefix.rstrip(".")
     fix = FIXES.get(error.validator, "see alerts/README.md")
-    return ConfigError(f"{where}: key '{key}': {error.message}; {fix}")
+    return ConfigError(f"{where}: key '{key or '(top level)'}': {message}; {fix}")
 
 
 def _validate(instance: Any, schema: dict, where: str, prefix: str = "") -> None:
