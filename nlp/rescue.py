@@ -1,0 +1,183 @@
+"""Rescue requests (求救): slots and a rule-based request score.
+
+:func:`extract_rescue` reads phones, address, street, people count, vulnerable groups, needs and
+danger words, and scores two things:
+
+- ``request_score`` in [0, 1]: a request for help versus a post *about* help (offers, completed
+  rescues, thanks, debunks, ads with phone numbers, official notices, news). Logistic in
+  ``request words + cues − about-help words``; about-help words in a repost's comments count
+  double, since ``已获救//@某人:求救…`` is an update, not a request.
+- ``urgency`` in [0, 1] = ``(1 − (1−N)(1−V)(1−D)(1−P)) × R``: a noisy-or of the strongest need
+  N (medical 0.5 … other 0.15), the most fragile person V (infant/pregnant 0.5 … child 0.35), the
+  strongest danger word D (水到胸口 1.0, 断粮 0.8, 透析 0.9 — ``nlp/lexicons/rescue.yaml``) and the
+  head count P = min(0.3, 0.05 × people), times recency R = 1 for posts up to 6 hours old, falling
+  linearly to 0.3 at 72 hours (R = 1 when the time is unknown).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+from nlp.lexicons import load
+from nlp.people import extract_people_count
+from nlp.phones import extract_phones
+from nlp.text import normalize
+from yuqing.records import Location
+
+NEED_WEIGHT = {"medical": 0.5, "evacuation": 0.45, "medicine": 0.4, "food_water": 0.35, "power": 0.25,
+               "shelter": 0.25, "other": 0.15}
+VULNERABLE_WEIGHT = {"infant": 0.5, "pregnant": 0.5, "patient": 0.45, "disabled": 0.4, "elderly": 0.35,
+                     "child": 0.35}
+# Logistic of the request score; fitted by hand on rescue_train.jsonl (bench/bench_extract.py).
+BIAS, W_REQUEST, W_CUES, W_ABOUT = -1.6, 2.2, 1.0, 3.0
+_FIRST_PERSON = re.compile(r"(我们|我家|我的|我爸|我妈|我姐|我哥|我老婆|我老公|家里|我在|我被|救救我|帮帮我)")
+_ADDRESS_SUFFIX = (r"(?:\d+(?:栋|座|号楼|单元|楼|层|号|室|房)|小区|花园|新村|大厦|公寓|广场|工业区|工业园|厂房|"
+                   r"山庄|家园|名苑|花苑|苑|庭|居|城|湾|阁|里|村(?!民)|附近|旁边|这边|一带)")
+_ADDRESS_TAIL = re.compile(rf"(?:[\u4e00-\u9fffA-Za-z0-9（）()]{{0,10}}?{_ADDRESS_SUFFIX})+")
+_ADDRESS_ALONE = re.compile(rf"[\u4e00-\u9fff]{{2,8}}(?:小区|花园|新村|大厦|公寓|山庄|家园)"
+                            rf"(?:\d+(?:栋|座|号楼|单元|楼|层|号|室|房))*")
+_NOT_ADDRESS_START = ("有", "被", "的", "在", "和", "我")
+
+
+@dataclass
+class RescueSlots:
+    """What a post says about a request for help (all lists de-duplicated, contract labels)."""
+
+    phones: list[str] = field(default_factory=list)
+    address: Optional[str] = None
+    district: Optional[str] = None
+    street: Optional[str] = None
+    people_count: Optional[int] = None
+    vulnerable: list[str] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    danger: list[str] = field(default_factory=list)
+    urgency: float = 0.0
+    request_score: float = 0.0
+    location: Location = field(default_factory=Location)
+
+    def to_rescue(self, score: Optional[float] = None) -> dict:
+        """The contract's ``analysis.rescue`` object (``score`` defaults to the request score)."""
+        return {"is_request": True, "score": round(self.request_score if score is None else score, 4),
+                "phones": self.phones, "address": self.address, "people_count": self.people_count,
+                "vulnerable": self.vulnerable, "needs": self.needs, "urgency": round(self.urgency, 4)}
+
+
+def _compile(words) -> re.Pattern[str]:
+    escaped = sorted((re.escape(str(w)) for w in words), key=len, reverse=True)
+    return re.compile("|".join(escaped))
+
+
+class _Lexicon:
+    """The rescue word lists as compiled patterns (built once)."""
+
+    def __init__(self) -> None:
+        data = load("rescue")
+        self.vulnerable = {label: _compile(words) for label, words in data["vulnerable"].items()}
+        self.needs = {label: _compile(words) for label, words in data["needs"].items()}
+        self.danger = data["danger"]
+        self.request = data["request"]
+        self.about = data["about_help"]
+        self.danger_re = _compile(self.danger)
+        self.request_re = _compile(self.request)
+        self.about_re = _compile(self.about)
+
+
+_lexicon: Optional[_Lexicon] = None
+
+
+def lexicon() -> _Lexicon:
+    global _lexicon
+    if _lexicon is None:
+        _lexicon = _Lexicon()
+    return _lexicon
+
+
+def _weight_sum(pattern: re.Pattern[str], weights: dict, text: str, cap: float = 2.0) -> float:
+    found = {m.group(0) for m in pattern.finditer(text)}
+    return min(cap, sum(float(weights[w]) for w in found))
+
+
+def request_score(post: str, comments: list[str], *, has_phone: bool, has_place: bool,
+                  has_need: bool, danger: float = 0.0) -> float:
+    """Rule-based probability that ``post`` asks for help (see the module notes)."""
+    lex = lexicon()
+    asking = _weight_sum(lex.request_re, lex.request, post)
+    about = _weight_sum(lex.about_re, lex.about, post)
+    about += 2 * _weight_sum(lex.about_re, lex.about, " ".join(comments))
+    cues = (0.4 * has_phone + 0.3 * has_place + 0.4 * has_need + 0.4 * bool(_FIRST_PERSON.search(post))
+            + 0.5 * danger)
+    z = BIAS + W_REQUEST * asking + W_CUES * cues - W_ABOUT * about
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def find_address(text: str, locator) -> Optional[str]:
+    """The address span: from the first place name, through estate, building and room."""
+    for mention in locator.gazetteer.mentions(text):
+        start = mention.start
+        tail = _ADDRESS_TAIL.match(text, mention.end)
+        end = tail.end() if tail else mention.end
+        # keep going over further place names glued on (区 + 街道 + 社区 + 小区)
+        while True:
+            nxt = next(locator.gazetteer.mentions(text[end:end + 30]), None)
+            if nxt is None or nxt.start != 0:
+                break
+            end += nxt.end
+            tail = _ADDRESS_TAIL.match(text, end)
+            end = tail.end() if tail else end
+        return text[start:end]
+    match = _ADDRESS_ALONE.search(text)
+    if match and not match.group(0).startswith(_NOT_ADDRESS_START):
+        return match.group(0)
+    return None
+
+
+def recency(published_at: Optional[datetime], now: Optional[datetime]) -> float:
+    """1 up to 6 hours old, then linearly down to 0.3 at 72 hours; 1 when unknown."""
+    if published_at is None or now is None:
+        return 1.0
+    if (published_at.tzinfo is None) != (now.tzinfo is None):
+        return 1.0
+    hours = (now - published_at).total_seconds() / 3600
+    if hours <= 6:
+        return 1.0
+    return max(0.3, 1.0 - 0.7 * (hours - 6) / 66)
+
+
+def urgency(needs: list[str], vulnerable: list[str], danger: list[str], people: Optional[int],
+            fresh: float) -> float:
+    """The urgency formula of the module notes."""
+    lex = lexicon()
+    n = max((NEED_WEIGHT[x] for x in needs), default=0.0)
+    v = max((VULNERABLE_WEIGHT[x] for x in vulnerable), default=0.0)
+    d = max((float(lex.danger[x]) for x in danger), default=0.0)
+    p = min(0.3, 0.05 * (people or 0))
+    return round((1 - (1 - n) * (1 - v) * (1 - d) * (1 - p)) * fresh, 4)
+
+
+def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: Optional[datetime] = None,
+                   locator=None, place_hint: Optional[str] = None) -> RescueSlots:
+    """Slots, urgency and request score of one post (any text; empty text gives empty slots)."""
+    from nlp.location import default_locator
+    locator = locator or default_locator()
+    norm = normalize(text)
+    if norm.is_empty:
+        return RescueSlots()
+    lex = lexicon()
+    post, full = norm.original_post, norm.text
+    vulnerable = [label for label, pattern in lex.vulnerable.items() if pattern.search(full)]
+    needs = [label for label, pattern in lex.needs.items() if pattern.search(full)]
+    danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
+    phones = extract_phones(full)
+    address = find_address(post, locator) or find_address(full, locator)
+    location = locator.locate(full, place_hint)
+    people = extract_people_count(post) or extract_people_count(full)
+    score = request_score(post, norm.comments, has_phone=bool(phones),
+                          has_place=bool(address or location.street), has_need=bool(needs),
+                          danger=max((float(lex.danger[x]) for x in danger), default=0.0))
+    return RescueSlots(phones=phones, address=address, district=location.district, street=location.street,
+                       people_count=people, vulnerable=vulnerable, needs=needs, danger=danger,
+                       urgency=urgency(needs, vulnerable, danger, people, recency(published_at, now)),
+                       request_score=round(score, 4), location=location)
