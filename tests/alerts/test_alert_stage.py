@@ -1,0 +1,209 @@
+"""The alert stage on a real store (both backends): incremental evaluation, de-dup, realert, silences,
+routing, escalation and delivery through real loopback receivers."""
+import logging
+from datetime import timedelta
+
+from alert_builders import T0, analysis, doc, incident
+from alerts.stage import AlertStage
+
+KEYWORD = {"name": "kw", "type": "keyword", "severity": "yellow", "options": {"words": ["堵路", "讨薪"]}}
+
+
+def put(store, text, at=T0, analysed=True, **kw):
+    d = doc(text, at)
+    store.put_documents([d])
+    if analysed:
+        store.put_analyses([analysis(d.id, **kw)])
+    store.flush()
+    return d
+
+
+def alerts_of(store, **where):
+    store.flush()
+    return store.find_records("alerts", where or None, order_by="created_at")
+
+
+def test_raises_once_then_updates_the_same_alert(store, make_stage):
+    stage = make_stage([KEYWORD])
+    a = put(store, "工人明天去堵路")
+    report = stage.run_once(now=T0 + timedelta(minutes=1))
+    assert report.created == 1 and report.processed == 1
+    [alert] = alerts_of(store)
+    assert alert.state == "new" and alert.severity == "yellow" and alert.doc_ids == [a.id]
+    assert alert.history[0].to_state == "new" and alert.history[0].who == "system"
+    assert stage.run_once(now=T0 + timedelta(minutes=2)).processed == 0  # nothing new: nothing read
+    b = put(store, "继续讨薪", at=T0 + timedelta(minutes=3))
+    stage.run_once(now=T0 + timedelta(minutes=4))
+    [alert] = alerts_of(store)
+    assert alert.doc_ids == [a.id, b.id]  # aggregated, not a second alert
+    other = put(store, "有人堵路", at=T0 + timedelta(minutes=5), street="大浪街道")
+    stage.run_once(now=T0 + timedelta(minutes=6))
+    assert {x.street for x in alerts_of(store)} == {"民治街道", "大浪街道"} and other.id
+
+
+def test_documents_wait_for_their_analysis(store, make_stage):
+    stage = make_stage([KEYWORD], pending_minutes=30)
+    d = put(store, "大家去讨薪", analysed=False)
+    assert stage.run_once(now=T0 + timedelta(minutes=1)).processed == 0
+    store.put_analyses([analysis(d.id)])
+    assert stage.run_once(now=T0 + timedelta(minutes=2)).processed == 1
+    late = put(store, "晚到的讨薪帖", at=T0 - timedelta(minutes=30))  # published earlier, inside the overlap
+    assert stage.run_once(now=T0 + timedelta(minutes=3)).processed == 1 and late.id in alerts_of(store)[0].doc_ids
+
+
+def test_new_evidence_raises_severity_and_history_shows_it(store, make_stage):
+    stage = make_stage([{"name": "grow", "type": "incident_growth", "severity": "yellow"}])
+    store.put_records("incidents", [incident("inc1", size=10, growth=2.5, at=T0)])
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [alert] = alerts_of(store)
+    assert alert.severity == "yellow" and alert.incident_id == "inc1"
+    store.put_records("incidents", [incident("inc1", size=80, growth=8.0, at=T0 + timedelta(minutes=5))])
+    stage.run_once(now=T0 + timedelta(minutes=6))
+    [alert] = alerts_of(store)
+    assert alert.severity == "red"  # burst + volume + growth
+    assert "升至 红色" in alert.history[-1].note and alert.history[-1].from_state == alert.history[-1].to_state
+
+
+def test_realert_throttling_and_immediate_notice_on_raise(store, make_stage, http):
+    stage = make_stage([dict(KEYWORD, realert_minutes=60)],
+                       notifiers={"hook": {"type": "webhook", "url": http.url + "/hook"}})
+    put(store, "堵路")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    assert [r["json"]["event"] for r in http.requests] == ["created"]
+    put(store, "讨薪", at=T0 + timedelta(minutes=10))
+    stage.run_once(now=T0 + timedelta(minutes=11))
+    assert len(http.requests) == 1  # updated within realert: queued quietly
+    put(store, "又去堵路", at=T0 + timedelta(minutes=70))
+    stage.run_once(now=T0 + timedelta(minutes=71))
+    assert [r["json"]["event"] for r in http.requests] == ["created", "updated"]
+    assert len(http.requests[-1]["json"]["alert"]["doc_ids"]) == 3
+
+
+def test_silences_keep_the_alert_but_do_not_notify(store, make_stage, http):
+    until = (T0 + timedelta(hours=1)).isoformat()
+    stage = make_stage([KEYWORD], notifiers={"hook": {"type": "webhook", "url": http.url + "/hook"}},
+                       silences=[{"rule": "kw", "street": "民治街道", "until": until, "reason": "已知施工"}])
+    put(store, "堵路")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    put(store, "堵路", street="大浪街道")
+    stage.run_once(now=T0 + timedelta(minutes=2))
+    assert len(alerts_of(store)) == 2
+    assert [r["json"]["alert"]["street"] for r in http.requests] == ["大浪街道"]
+
+
+def test_routing_sets_department_and_chooses_notifiers(store, make_stage, http):
+    stage = make_stage([KEYWORD], notifiers={"a": {"type": "webhook", "url": http.url + "/a"},
+                                             "b": {"type": "webhook", "url": http.url + "/b"}},
+                       routing=[{"streets": ["民治街道"], "department": "民治街道综治办", "contacts": ["李四"],
+                                 "notifiers": ["b"]}])
+    put(store, "堵路")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [alert] = alerts_of(store)
+    assert alert.department == "民治街道综治办" and alert.contacts == ["李四"]
+    assert [r["path"] for r in http.requests] == ["/b"]
+    assert http.requests[0]["json"]["route"]["department"] == "民治街道综治办"
+
+
+def test_escalation_when_not_acknowledged_in_time(store, make_stage, http):
+    from alerts.lifecycle import acknowledge
+
+    stage = make_stage([dict(KEYWORD, severity="orange")], escalation_minutes={"orange": 30},
+                       escalation_contacts=["街道值班领导"],
+                       notifiers={"hook": {"type": "webhook", "url": http.url + "/hook"}})
+    put(store, "堵路")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    stage.run_once(now=T0 + timedelta(minutes=20))
+    assert alerts_of(store)[0].history[-1].note.startswith("第") is False
+    report = stage.run_once(now=T0 + timedelta(minutes=32))
+    [alert] = alerts_of(store)
+    assert report.extra["escalated"] == 1 and alert.escalation_level == 1
+    assert "升级" in alert.history[-1].note and "街道值班领导" in alert.history[-1].note
+    assert http.requests[-1]["json"]["event"] == "escalated"
+    assert "街道值班领导" in http.requests[-1]["json"]["route"]["contacts"]
+    assert stage.run_once(now=T0 + timedelta(minutes=40)).extra["escalated"] == 0  # next level after 60
+    acknowledge(store, alert.id, by="王五", note="已电话联系")
+    assert stage.run_once(now=T0 + timedelta(minutes=200)).extra["escalated"] == 0
+
+
+def test_failing_notifier_never_blocks_others_nor_loses_the_alert(store, make_stage, http, caplog):
+    http.responses["/down"] = (503, {})
+    stage = make_stage([dict(KEYWORD, severity="red")], delivery_attempts=2,
+                       notifiers={"down": {"type": "webhook", "url": http.url + "/down"},
+                                  "ok": {"type": "webhook", "url": http.url + "/ok"}})
+    put(store, "堵路 求助电话13800001234")
+    with caplog.at_level(logging.INFO, logger="alerts.delivery"):
+        report = stage.run_once(now=T0 + timedelta(minutes=1))
+    assert report.extra["delivery"] == {"sent": 1, "pending": 1, "failed": 0}
+    assert sum(1 for r in http.requests if r["path"] == "/down") == 2  # retried with backoff
+    attempts = [r.getMessage() for r in caplog.records if "attempt" in r.getMessage()]
+    assert len(attempts) == 3 and not any("13800001234" in m for m in attempts)
+    http.responses["/down"] = (200, {})
+    report = stage.run_once(now=T0 + timedelta(minutes=2))
+    assert report.extra["delivery"] == {"sent": 1, "pending": 0, "failed": 0}
+    assert len(alerts_of(store)) == 1
+
+
+def test_a_broken_rule_does_not_stop_the_others(store, make_stage, tmp_path, monkeypatch):
+    (tmp_path / "brokenrules.py").write_text(
+        "from alerts.rules.base import Rule\nclass BrokenRule(Rule):\n"
+        "    def evaluate(self, ctx):\n        raise RuntimeError('bug')\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    stage = make_stage([{"name": "a-broken", "type": "brokenrules.BrokenRule"}, KEYWORD])
+    put(store, "堵路")
+    report = stage.run_once(now=T0 + timedelta(minutes=1))
+    assert report.errors == 1 and report.created == 1
+
+
+def test_rescue_requests_one_alert_each_across_cycles(store, make_stage):
+    stage = make_stage([{"name": "rescue", "type": "rescue_request"}])
+    rescue = {"is_request": True, "score": 0.95, "phones": ["13800001111"], "address": "民治某小区3栋",
+              "people_count": 4, "vulnerable": ["infant"], "needs": ["evacuation"], "urgency": 0.85}
+    put(store, "被困求救", rescue=rescue, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    put(store, "转发：被困求救", at=T0 + timedelta(minutes=2), rescue=rescue, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=3))
+    [alert] = alerts_of(store)
+    assert alert.severity == "red" and len(alert.doc_ids) == 2 and alert.category == "natural_disaster"
+
+
+def test_case_match_from_the_store_cases(store, make_stage):
+    from yuqing.records import Case
+
+    store.put_records("cases", [Case(id="c1", title="某厂欠薪引发聚集", keywords=["欠薪", "工厂", "聚集"],
+                                     categories=["labor_dispute"], outcome="工人聚集堵路，后经调解解决")])
+    store.flush()
+    stage = make_stage([{"name": "cases", "type": "case_match", "severity": "blue", "options": {"min_score": 0.4}}])
+    store.put_records("incidents", [incident("inc9", keywords=("欠薪", "工厂"), size=6)])
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [alert] = alerts_of(store)
+    assert alert.similar_cases[0].case_id == "c1" and alert.severity == "yellow"  # blue + bad outcome
+
+
+def test_source_health_from_crawler_records(store, make_stage):
+    from yuqing.storage.base import JsonRecord
+
+    store.put_records("sources", [JsonRecord(id="forum-x", state="blocked", last_success=T0.isoformat(),
+                                             items_per_hour=0, error_rate=1.0)])
+    stage = make_stage([{"name": "health", "type": "source_health"}])
+    stage.run_once(now=T0)
+    stage.run_once(now=T0 + timedelta(minutes=5))
+    [alert] = alerts_of(store)
+    assert "forum-x" in alert.title
+
+
+def test_calendar_window_from_the_calendar_jobs_records(store, make_stage):
+    import event_calendar.stage  # noqa: F401  (declares calendar_warnings)
+    from yuqing.storage.base import JsonRecord
+
+    store.put_records("calendar_warnings", [JsonRecord(
+        id="w1", name="春节前欠薪高发期", start="2026-07-05", end="2026-07-20", warn_from="2026-06-25",
+        categories=["labor_dispute"], streets=[], reason="节前集中讨薪", keywords=["欠薪"], sensitivity=2.0,
+        kind="period")])
+    store.set_state("calendar.warnings", {"day": "2026-07-01", "warnings": []})
+    store.flush()
+    stage = make_stage([{"name": "cal", "type": "calendar_window", "severity": "blue", "options": {"days_ahead": 7}}])
+    stage.run_once(now=T0)
+    stage.run_once(now=T0 + timedelta(hours=1))
+    [alert] = alerts_of(store)
+    assert alert.calendar == ["春节前欠薪高发期"] and alert.category == "labor_dispute"
+    assert alert.severity == "yellow"  # blue raised by the window's sensitivity
