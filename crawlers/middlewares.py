@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer, error as net_error
+from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from crawlers.text import detect_encoding, looks_like_block_page
@@ -24,9 +25,6 @@ from crawlers.text import detect_encoding, looks_like_block_page
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504, 408, 522, 524}
-RETRY_EXCEPTIONS = (net_error.TimeoutError, net_error.TCPTimedOutError, net_error.ConnectionRefusedError,
-                    net_error.ConnectionDone, net_error.ConnectError, net_error.ConnectionLost,
-                    defer.TimeoutError, IOError)
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"PK\x03\x04", b"\x1f\x8b", b"Rar!",
                  b"\xd0\xcf\x11\xe0")
 
@@ -76,6 +74,9 @@ class BackoffRetryMiddleware(_CrawlerMiddleware):
         self.max_times = self.settings.getint("YUQING_RETRY_TIMES", 3)
         self.backoff = self.settings.getfloat("YUQING_RETRY_BACKOFF", 2.0)
         self.after_max = self.settings.getfloat("YUQING_RETRY_AFTER_MAX", 120.0)
+        # the same exceptions as Scrapy's own retry middleware (timeouts, refused and lost connections)
+        self.exceptions = tuple(load_object(x) if isinstance(x, str) else x
+                                for x in self.settings.getlist("RETRY_EXCEPTIONS"))
 
     def _delay(self, attempt: int, response: Response | None) -> float | None:
         """Seconds to wait before the next try; ``None`` when the server asks for too long."""
@@ -112,7 +113,7 @@ class BackoffRetryMiddleware(_CrawlerMiddleware):
         return response
 
     async def process_exception(self, request, exception):
-        if isinstance(exception, RETRY_EXCEPTIONS):
+        if isinstance(exception, self.exceptions):
             return await self._retry(request, type(exception).__name__, None)
         return None
 
@@ -201,3 +202,17 @@ class ProxyMiddleware(_CrawlerMiddleware):
     def process_request(self, request):
         request.meta.setdefault("proxy", self.settings.get("YUQING_PROXY"))
         return None
+
+
+class RedirectLoopMiddleware(_CrawlerMiddleware):
+    """Reports a redirect back to a URL already visited in the chain (Scrapy's duplicate filter
+    would otherwise drop it silently) and skips it."""
+
+    def process_response(self, request, response):
+        if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
+            target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
+            chain = list(request.meta.get("redirect_urls", [])) + [request.url]
+            if target in chain:
+                self.stats.inc_value("yuqing/redirect_loops")
+                raise IgnoreRequest(f"redirect loop: {' → '.join(chain + [target])}")
+        return response

@@ -23,6 +23,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.ConditionalGetMiddleware": 560,
     "crawlers.middlewares.ContentCheckMiddleware": 580,
     "crawlers.middlewares.EncodingMiddleware": 585,
+    "crawlers.middlewares.RedirectLoopMiddleware": 610,
 }
 
 DEFAULTS: dict[str, Any] = {

@@ -84,7 +84,7 @@ class CrawlStage(Stage):
         return {"source": self.source, "crawl": crawl, "now": self.now.isoformat() if self.now else None,
                 "cursor": {"since": since, "seen": cursor.get("seen", []), "validators": cursor.get("validators", {})},
                 "redis_run_key": str(int(time.time() // interval)),
-                "log_level": "WARNING"}
+                "log_level": "DEBUG" if log.isEnabledFor(logging.DEBUG) else "WARNING"}
 
     # the run ----------------------------------------------------------------------------------
     def run_once(self) -> StageReport:

@@ -151,7 +151,13 @@ CAPTCHA_MARKERS = ("验证码", "captcha", "请完成安全验证", "人机验�
                    "请登录后查看", "登录后才能查看", "请先登录", "security check", "are you a robot")
 
 
-def looks_like_block_page(text: str) -> bool:
+def looks_like_block_page(html: str) -> bool:
     """A captcha, a login wall or an anti-bot notice rather than content (short page with a marker)."""
-    sample = (text or "")[:3000].lower()
-    return len(sample) < 2500 and any(marker in sample for marker in CAPTCHA_MARKERS)
+    if not html or len(html) > 50_000:
+        return False
+    try:
+        root = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return False
+    text = element_text(root).lower()
+    return len(text) < 600 and any(marker in text for marker in CAPTCHA_MARKERS)
