@@ -33,21 +33,28 @@ def find_rule(name: str, config):
                       f"or the path of a rule file")
 
 
-def analyse(docs, config, path_analyses, report):
+def analyse(docs, config, path_analyses, report, enabled=True):
     from yuqing.records import Analysis
 
     if path_analyses:
         with open_input(path_analyses) as handle:
             found = {a.id: a for _, a in read_jsonl(handle, Analysis, name=path_analyses, report=report)}
         return [found.get(d.id) for d in docs]
+    if not enabled:
+        return [None] * len(docs)
     try:
         from nlp.analyzer import Analyzer
     except ImportError:
         log.info("nlp.analyzer is not installed: the rule sees the documents' text only")
         return [None] * len(docs)
-    analyzer = Analyzer.from_config(config)
-    method = getattr(analyzer, "analyze_many", None) or getattr(analyzer, "analyze")
-    return list(method(docs))
+    try:
+        analyzer = Analyzer.from_config(config)
+        method = getattr(analyzer, "analyze_many", None) or getattr(analyzer, "analyze")
+        found = list(method(docs))
+    except Exception as exc:  # the rule can still be tried on the text
+        log.warning("nlp.analyzer failed (%s): the rule sees the documents' text only", exc)
+        return [None] * len(docs)
+    return found if len(found) == len(docs) else [None] * len(docs)
 
 
 def test_rule(args, ctx) -> int:
@@ -58,7 +65,7 @@ def test_rule(args, ctx) -> int:
 
     rule = find_rule(args.rule, ctx.config)
     docs = list(read_documents(args.data, ctx.report))
-    analyses = analyse(docs, ctx.config, args.analyses, ctx.report)
+    analyses = analyse(docs, ctx.config, args.analyses, ctx.report, enabled=not args.no_analyze)
     items = [Item(d, a) for d, a in zip(docs, analyses)]
     tokenize_items(items)
     incidents = []

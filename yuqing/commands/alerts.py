@@ -1,6 +1,7 @@
 """``yuqing alerts`` — the alert queue: list, show, act on an alert, and try a rule on a file."""
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import sys
@@ -16,13 +17,27 @@ ACTIONS = {"ack": "acknowledged", "dispatch": "dispatched", "resolve": "resolved
            "duplicate": "duplicate"}
 
 
+def _parser_with(common):
+    class ActionParser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("parents", [common])
+            super().__init__(*args, **kwargs)
+    return ActionParser
+
+
 class Command(BaseCommand):
     name = "alerts"
     help = "the alert queue: list|show|ack|dispatch|resolve|dismiss|duplicate|test-rule"
     needs_store = True
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", metavar="ACTION")
+        # the common options also after the action (`yuqing alerts list --config x`); SUPPRESS keeps
+        # a value given before the action
+        common = argparse.ArgumentParser(add_help=False)
+        common.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="settings file")
+        common.add_argument("-s", "--set", dest="overrides", action="append", default=argparse.SUPPRESS,
+                            metavar="KEY=VALUE", help="override one setting")
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=_parser_with(common))
         lst = sub.add_parser("list", help="alerts, newest first")
         lst.add_argument("--format", choices=("text", "json"), default="text")
         for key in ("state", "severity", "street", "rule", "category"):
@@ -45,6 +60,7 @@ class Command(BaseCommand):
         test.add_argument("--data", required=True, help="documents (JSONL)")
         test.add_argument("--analyses", default=None, help="their analyses (JSONL), instead of analysing them")
         test.add_argument("--incidents", default=None, help="incident records (JSONL) for incident rules")
+        test.add_argument("--no-analyze", action="store_true", help="use the documents' text alone")
         test.add_argument("--now", default=None, help="evaluation time (ISO); default: the newest document's")
         test.add_argument("--format", choices=("text", "json"), default="text")
 
