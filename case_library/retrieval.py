@@ -1,0 +1,194 @@
+"""Hybrid case retrieval: the store's full-text search plus e5 embeddings, with reasons.
+
+Scores: the lexical score is the store's full-text score divided by the best one for the query
+(so 1.0 is the best full-text match); the semantic score is the cosine of e5 embeddings
+(``query:`` for the query, ``passage:`` for the case) rescaled so ``semantic_floor`` → 0 and
+1.0 → 1. Hybrid = ``semantic_weight`` × semantic + (1 − ``semantic_weight``) × lexical.
+Case embeddings are cached in the store state by content hash, so only edited cases are re-embedded.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from case_library.model import content_hash, search_text, status
+from nlp.segment import tokenize
+from yuqing.records import Case, Incident
+
+log = logging.getLogger(__name__)
+
+EMBED_STATE = "case_library.embeddings"
+
+#: Words that point at a category (from the contract's taxonomy glosses), for match reasons.
+CATEGORY_WORDS = {
+    "natural_disaster": "暴雨 台风 内涝 山体滑坡 滑坡 洪水 洪涝 积水 强降雨 泥石流 地震 水浸",
+    "public_safety": "火灾 爆炸 坍塌 燃气 泄漏 起火 倒塌 踩踏 溺水 渣土 消防",
+    "traffic": "交通事故 拥堵 停运 车祸 地铁 塌陷 隧道",
+    "labor_dispute": "欠薪 讨薪 劳资 工资 工厂 外迁 拖欠 农民工 裁员 补偿 工程款",
+    "land_demolition": "征地 拆迁 旧改 城市更新 补偿 棚改 改造 市场",
+    "environment": "噪音 污染 垃圾 臭味 焚烧 化工 PX 排放 异味 邻避",
+    "public_health": "疫情 食品安全 医疗 中毒 疫苗 医院",
+    "property_management": "物业 业委会 小区 物业费 电梯 停车",
+    "consumer_finance": "预付卡 跑路 理财 爆雷 维权 消费 退费 健身房 培训 P2P 集资",
+    "education": "学位 学校 培训机构 入学 校车 教师",
+    "public_order": "治安 聚集 群体性 上访 冲突 围堵",
+    "public_service": "停水 停电 停气 公交 政务 供水 供电",
+}
+
+
+@dataclass
+class CaseMatch:
+    """One retrieved case: ``{"case_id", "title", "score", "reasons"}`` in ``cases search --format json``."""
+
+    case_id: str
+    title: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"case_id": self.case_id, "title": self.title, "score": round(self.score, 4), "reasons": self.reasons}
+
+
+def query_words(query: str, limit: int = 16) -> list[str]:
+    """Distinct content words of a query (jieba, the engine's tokenizer), longest first."""
+    words = {w for w in tokenize(query) if len(w) >= 2}
+    return sorted(words, key=lambda w: (-len(w), w))[:limit]
+
+
+def guess_categories(text: str) -> set[str]:
+    """Categories whose cue words occur in ``text``."""
+    found = set()
+    for category, cue in CATEGORY_WORDS.items():
+        if any(w in text for w in cue.split()):
+            found.add(category)
+    return found
+
+
+class CaseRetriever:
+    """Ranks stored cases for a query or an incident."""
+
+    def __init__(self, store, *, mode: str = "hybrid", semantic_weight: float = 0.6, semantic_floor: float = 0.75,
+                 include_drafts: bool = False) -> None:
+        self.store = store
+        self.mode = mode
+        self.semantic_weight = semantic_weight
+        self.semantic_floor = semantic_floor
+        self.include_drafts = include_drafts
+        self._vectors: dict[str, tuple[str, np.ndarray]] = {}
+
+    # candidates ------------------------------------------------------------------------------------
+    def _cases(self) -> dict[str, Case]:
+        return {c.id: c for c in self.store.find_records("cases")
+                if self.include_drafts or status(c) != "draft"}
+
+    def lexical(self, query: str, cases: dict[str, Case]) -> dict[str, float]:
+        """Full-text scores from the store, summed over the query's words, divided by the best.
+
+        Why word by word: the store's search wants every whitespace-separated part of a query in a
+        match (AND of phrases), so a sentence such as "台风过后小区停电" would match nothing. Asking
+        for each jieba word and adding the scores gives the OR-of-terms ranking BM25 is meant for.
+        """
+        scores: dict[str, float] = {}
+        limit = max(50, len(cases))
+        for word in query_words(query):
+            for record, score in self.store.search_records("cases", word, limit=limit):
+                if record.id in cases and score > 0:
+                    scores[record.id] = scores.get(record.id, 0.0) + score
+        top = max(scores.values(), default=0.0)
+        return {k: v / top for k, v in scores.items()} if top else {}
+
+    def semantic(self, query: str, cases: dict[str, Case]) -> dict[str, float]:
+        """Rescaled cosine of the query against every case."""
+        from nlp.embed import embed_texts
+
+        if not cases or not query.strip():
+            return {}
+        ids = list(cases)
+        matrix = self._embeddings([cases[i] for i in ids])
+        q = embed_texts([query], prefix="query: ")[0]
+        cosines = matrix @ q
+        floor = self.semantic_floor
+        return {i: float(max(0.0, (c - floor) / (1.0 - floor))) for i, c in zip(ids, cosines)}
+
+    def _embeddings(self, cases: list[Case]) -> np.ndarray:
+        """Case vectors, from memory, the store state, or freshly embedded (then saved)."""
+        from nlp.embed import DIM, embed_texts
+
+        if not self._vectors:
+            saved = self.store.get_state(EMBED_STATE) or {}
+            for case_id, item in saved.get("vectors", {}).items():
+                vector = np.frombuffer(base64.b64decode(item["v"]), dtype=np.float32)
+                if vector.shape == (DIM,):
+                    self._vectors[case_id] = (item["h"], vector)
+        hashes = [content_hash(c) for c in cases]
+        stale = [i for i, (c, h) in enumerate(zip(cases, hashes)) if self._vectors.get(c.id, ("",))[0] != h]
+        if stale:
+            fresh = embed_texts([search_text(cases[i]) for i in stale], prefix="passage: ")
+            for row, i in enumerate(stale):
+                self._vectors[cases[i].id] = (hashes[i], fresh[row].copy())
+            self.store.set_state(EMBED_STATE, {"vectors": {
+                k: {"h": h, "v": base64.b64encode(v.astype(np.float32).tobytes()).decode()}
+                for k, (h, v) in self._vectors.items()}})
+        return np.stack([self._vectors[c.id][1] for c in cases]) if cases else np.zeros((0, DIM), np.float32)
+
+    # ranking ---------------------------------------------------------------------------------------
+    def search(self, query: str, limit: int = 5, mode: Optional[str] = None) -> list[CaseMatch]:
+        mode = mode or self.mode
+        cases = self._cases()
+        lexical = self.lexical(query, cases) if mode in ("hybrid", "lexical") else {}
+        semantic = self.semantic(query, cases) if mode in ("hybrid", "semantic") else {}
+        weight = {"hybrid": self.semantic_weight, "lexical": 0.0, "semantic": 1.0}[mode]
+        scored = []
+        for case_id in set(lexical) | set(semantic):
+            score = weight * semantic.get(case_id, 0.0) + (1 - weight) * lexical.get(case_id, 0.0)
+            if score > 0:
+                scored.append((score, case_id))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return [CaseMatch(cid, cases[cid].title, score,
+                          self._reasons(query, cases[cid], lexical.get(cid), semantic.get(cid)))
+                for score, cid in scored[:limit]]
+
+    def similar_to_incident(self, incident: Incident, limit: int = 3) -> list[CaseMatch]:
+        """Cases like an incident: its label and keywords as the query, then shared category/street."""
+        query = " ".join([incident.label] + [k for k in incident.keywords if k not in incident.label])
+        matches = self.search(query, limit=max(limit * 4, 10))
+        cases = {m.case_id: self.store.get_record("cases", m.case_id) for m in matches}
+        for match in matches:
+            case = cases[match.case_id]
+            if incident.category and incident.category in case.categories:
+                match.score = min(1.0, match.score + 0.1)  # same risk category is the strongest precedent
+                _add(match.reasons, f"same category: {incident.category}")
+            shared = set(incident.streets) & {case.street, case.district}
+            if shared:
+                match.score = min(1.0, match.score + 0.05)
+                _add(match.reasons, f"same place: {', '.join(sorted(s for s in shared if s))}")
+        matches.sort(key=lambda m: (-m.score, m.case_id))
+        return matches[:limit]
+
+    def _reasons(self, query: str, case: Case, lexical: Optional[float], semantic: Optional[float]) -> list[str]:
+        words = set(tokenize(query))
+        reasons = []
+        shared_categories = sorted(guess_categories(query) & set(case.categories))
+        if shared_categories:
+            reasons.append(f"shared category: {', '.join(shared_categories)}")
+        places = [p for p in (case.street, case.district, case.city, case.province)
+                  if p and (p in query or p.rstrip("市区省街道县镇") in query and len(p.rstrip("市区省街道县镇")) >= 2)]
+        if places:
+            reasons.append(f"same place: {places[0]}")
+        keywords = [k for k in case.keywords if k in query or k in words]
+        if keywords:
+            reasons.append(f"shared keywords: {', '.join(keywords[:6])}")
+        if lexical:
+            reasons.append(f"full-text match {lexical:.2f}")
+        if semantic:
+            reasons.append(f"semantic similarity {semantic:.2f}")
+        return reasons
+
+
+def _add(reasons: list[str], reason: str) -> None:
+    if not any(r.split(":")[0] == reason.split(":")[0] for r in reasons):
+        reasons.insert(0, reason)
