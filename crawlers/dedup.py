@@ -67,7 +67,7 @@ class NearDuplicateIndex:
             self.lsh.insert(doc.id, mh)
             self.hashes[doc.id] = mh
             root = (doc.id, doc.published_at)
-            if best is not None and doc.thread_id != best:
+            if best is not None:
                 root = self.roots.get(best, (best, None))
                 doc.duplicate_of = root[0]
                 doc.duplicate_similarity = round(best_score, 3)

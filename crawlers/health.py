@@ -51,7 +51,8 @@ def _summary(outcome: CrawlOutcome) -> dict[str, Any]:
             "seconds": round((outcome.finished_at - outcome.started_at).total_seconds(), 2)}
 
 
-def update_health(store: Store, source: dict, outcome: CrawlOutcome, threshold: int = 3) -> JsonRecord:
+def update_health(store: Store, source: dict, outcome: CrawlOutcome, threshold: int = 3,
+                  errors: Optional[list[dict]] = None) -> JsonRecord:
     """Write and return the source's health record after a crawl."""
     previous = store.get_record("sources", source["name"])
     old = previous.model_dump(mode="json") if previous is not None else {}
@@ -72,6 +73,6 @@ def update_health(store: Store, source: dict, outcome: CrawlOutcome, threshold: 
         last_error=outcome.last_error if outcome.last_error else old.get("last_error"),
         consecutive_failures=0 if state in ("ok", "degraded") else int(old.get("consecutive_failures") or 0) + 1,
         last_outcome={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in asdict(outcome).items()},
-        runs=runs)
+        recent_errors=(errors or [])[-20:], runs=runs)
     store.put_records("sources", [record])
     return record

@@ -97,6 +97,7 @@ class CrawlStage(Stage):
                           int(self.crawl["near_duplicate_days"]))
         stats: dict[str, Any] = {}
         pending: list[Document] = []
+        errors: list[dict[str, str]] = []  # every URL that gave nothing, with why
 
         def flush() -> None:
             if not pending:
@@ -122,6 +123,7 @@ class CrawlStage(Stage):
                 elif kind == "error":
                     outcome.errors += 1
                     outcome.last_error = f"{event.get('url')}: {event.get('reason')}"
+                    errors.append({"url": event.get("url"), "reason": event.get("reason")})
                 elif kind == "validator":
                     validators[event["url"]] = {"etag": event.get("etag"), "last_modified": event.get("last_modified")}
                 elif kind == "stats":
@@ -134,7 +136,7 @@ class CrawlStage(Stage):
             flush()
             self._fill(outcome, stats)
             outcome.finished_at = datetime.now(DEFAULT_TZ)
-            health = update_health(self.store, self.source, outcome, int(self.crawl["blocked_threshold"]))
+            health = update_health(self.store, self.source, outcome, int(self.crawl["blocked_threshold"]), errors)
             if outcome.completed and health.state in ("ok", "degraded"):
                 self.save_cursor({**cursor, "seen": seen, "validators": validators,
                                   "last_success": outcome.started_at.isoformat()})
@@ -143,7 +145,8 @@ class CrawlStage(Stage):
                  outcome.new_documents, outcome.errors, health.state)
         return StageReport(self.name, processed=outcome.documents, created=outcome.new_documents,
                            errors=0 if health.state in ("ok", "degraded") else max(outcome.errors, 1),
-                           detail=f"state {health.state}", extra={"health": health.model_dump(mode="json")})
+                           detail=f"state {health.state}",
+                           extra={"health": health.model_dump(mode="json"), "url_errors": errors})
 
     def _document(self, data: dict, outcome: CrawlOutcome) -> Optional[Document]:
         outcome.documents += 1

@@ -56,8 +56,8 @@ class FixtureSite:
 
     def __init__(self, news_count: int = 12, detail_delay: float = 0.0) -> None:
         self.news: list[dict] = []
-        for n in range(1, news_count + 1):
-            self.add_news(hours_ago=n)
+        for k in range(news_count):  # item 1 is the oldest, the last one an hour old
+            self.add_news(hours_ago=news_count - k)
         self.hits: Counter = Counter()
         self.hit_times: dict[str, list[float]] = {}
         self.detail_delay = detail_delay
