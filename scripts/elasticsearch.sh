@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# A real single-node Elasticsearch for development and CI, on 127.0.0.1 only.
+#
+#   scripts/elasticsearch.sh start|stop|status [--port 9200] [--data DIR] [--version 8.19.21]
+#
+# `start` fetches the distribution published on Maven Central
+# (org.elasticsearch.distribution.integ-test-zip:elasticsearch:VERSION:zip) with `mvn dependency:copy`
+# into a cache folder (reused when present), unpacks it, and runs it as an unprivileged user
+# (Elasticsearch refuses root) with a small heap, security off and the disk watermarks relaxed,
+# then waits until the cluster is yellow or green and prints its URL. `stop` kills it by its pid
+# file and waits. Both are idempotent. The node's config, data, logs and pid file live in --data.
+set -euo pipefail
+
+VERSION="${YUQING_ES_VERSION:-8.19.21}"
+PORT=9200
+DATA=""
+CACHE="${YUQING_ES_CACHE:-$HOME/.cache/yuqing/elasticsearch}"
+ES_USER="${YUQING_ES_USER:-yuqing-es}"
+WAIT_SECONDS="${YUQING_ES_WAIT:-180}"
+
+usage() { echo "usage: $0 start|stop|status [--port P] [--data DIR] [--version V]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+ACTION="$1"; shift
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --port) PORT="$2"; shift 2 ;;
+    --data) DATA="$2"; shift 2 ;;
+    --version) VERSION="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+if [ "$(id -u)" = 0 ]; then
+  # the unprivileged user cannot enter /root: run from a copy it owns, with data it can reach
+  RUN_ROOT="${YUQING_ES_RUN_ROOT:-/opt/yuqing-es}"
+else
+  RUN_ROOT="$CACHE"
+fi
+DATA="${DATA:-$RUN_ROOT/node-$PORT}"
+mkdir -p "$DATA"
+DATA="$(cd "$DATA" && pwd)"
+PIDFILE="$DATA/es.pid"
+URL="http://127.0.0.1:$PORT"
+HOME_DIR="$RUN_ROOT/elasticsearch-$VERSION"
+
+log() { echo "elasticsearch.sh: $*" >&2; }
+
+running() {
+  [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+}
+
+healthy() {
+  curl -fsS "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null | grep -qE '"status":"(green|yellow)"'
+}
+
+fetch() {
+  local zip="$CACHE/elasticsearch-$VERSION.zip"
+  mkdir -p "$CACHE"
+  [ -f "$zip" ] && return 0
+  for other in "$HOME/.cache/yuqing/es/elasticsearch-$VERSION.zip"; do  # an earlier download
+    if [ -f "$other" ]; then cp "$other" "$zip"; return 0; fi
+  done
+  log "downloading Elasticsearch $VERSION from Maven Central"
+  mvn -q org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy \
+    -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$VERSION:zip" \
+    -DoutputDirectory="$CACHE" -Dmdep.overWriteIfNewer=true
+  [ -f "$zip" ] || { log "mvn did not produce $zip"; exit 1; }
+}
+
+unpack() {
+  [ -x "$HOME_DIR/bin/elasticsearch" ] && return 0
+  log "unpacking into $HOME_DIR"
+  mkdir -p "$RUN_ROOT"
+  local tmp; tmp="$(mktemp -d "$RUN_ROOT/unpack.XXXXXX")"
+  (cd "$tmp" && unzip -q "$CACHE/elasticsearch-$VERSION.zip")
+  mv "$tmp/elasticsearch-$VERSION" "$HOME_DIR" 2>/dev/null || true  # another start may have won
+  rm -rf "$tmp"
+}
+
+as_user() {
+  if [ "$(id -u)" = 0 ]; then
+    id -u "$ES_USER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$ES_USER"
+    chown -R "$ES_USER" "$DATA" "$HOME_DIR"
+    local dir="$DATA"  # every parent must be enterable by the user
+    while [ "$dir" != / ]; do
+      runuser -u "$ES_USER" -- test -x "$dir" || { log "$ES_USER cannot enter $dir; pass --data under a readable folder"; exit 1; }
+      dir="$(dirname "$dir")"
+    done
+    runuser -u "$ES_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+start() {
+  if running && healthy; then echo "$URL"; return 0; fi
+  if running; then stop; fi
+  fetch
+  unpack
+  # the node's own config folder, so several nodes can share one unpacked copy
+  if [ ! -f "$DATA/config/elasticsearch.yml" ]; then
+    rm -rf "$DATA/config"; cp -r "$HOME_DIR/config" "$DATA/config"
+  fi
+  mkdir -p "$DATA/data" "$DATA/logs" "$DATA/tmp"
+  chmod -R a+rX "$HOME_DIR"
+  rm -f "$PIDFILE"
+  # the integ-test zip bundles no JDK: use the machine's Java 17+
+  local java_home="${ES_JAVA_HOME:-${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}}"
+  as_user env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$DATA/config" ES_JAVA_OPTS="-Xms512m -Xmx512m ${YUQING_ES_JAVA_OPTS:-}" \
+    ES_TMPDIR="$DATA/tmp" \
+    "$HOME_DIR/bin/elasticsearch" -d -p "$PIDFILE" \
+    -E discovery.type=single-node -E network.host=127.0.0.1 -E http.port="$PORT" \
+    -E cluster.name="yuqing-$PORT" -E node.name="yuqing-$PORT" \
+    -E path.data="$DATA/data" -E path.logs="$DATA/logs" \
+    -E xpack.security.enabled=false \
+    -E cluster.routing.allocation.disk.threshold_enabled=false \
+    >"$DATA/logs/stdout.log" 2>&1 || { log "failed to start; see $DATA/logs"; tail -20 "$DATA/logs/stdout.log" >&2; exit 1; }
+  local deadline=$((SECONDS + WAIT_SECONDS))
+  until healthy; do
+    if [ $SECONDS -ge $deadline ]; then log "not healthy after ${WAIT_SECONDS}s; see $DATA/logs"; exit 1; fi
+    if [ -f "$PIDFILE" ] && ! running; then log "the node exited; see $DATA/logs"; tail -20 "$DATA/logs/"*.log >&2; exit 1; fi
+    sleep 1
+  done
+  echo "$URL"
+}
+
+stop() {
+  if ! running; then rm -f "$PIDFILE"; return 0; fi
+  local pid; pid="$(cat "$PIDFILE")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }; sleep 1; done
+  log "node $pid did not stop in 60s; killing it"
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$PIDFILE"
+}
+
+case "$ACTION" in
+  start) start ;;
+  stop) stop ;;
+  status)
+    if running && healthy; then echo "running $URL (pid $(cat "$PIDFILE"))"
+    elif running; then echo "starting or unhealthy $URL (pid $(cat "$PIDFILE"))"; exit 1
+    else echo "stopped"; exit 3; fi ;;
+  *) usage ;;
+esac
