@@ -60,25 +60,35 @@ def _alias(name: str, level: str) -> Optional[str]:
     return None
 
 
-def _common_words() -> frozenset[str]:
-    """Frequent everyday words (jieba's dictionary) that short place names must not shadow."""
+def _word_table() -> dict[str, tuple[int, str]]:
+    """Short words of jieba's dictionary with their frequency and part-of-speech tag."""
     import jieba
     path = Path(jieba.__file__).parent / "dict.txt"
-    words = set()
+    table = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            parts = line.split(" ")
-            if len(parts) >= 2 and int(parts[1]) >= 3000 and len(parts[0]) <= 3:
-                words.add(parts[0])
-    return frozenset(words)
+            parts = line.split()
+            if len(parts) >= 3 and len(parts[0]) <= 4:
+                table[parts[0]] = (int(parts[1]), parts[2])
+    return table
+
+
+def _shadows_a_word(alias: str, in_home: bool, words: dict[str, tuple[int, str]]) -> bool:
+    """A short form that is an everyday word (花园, 锦绣, 中心) would fire on ordinary text: keep it
+    only when jieba tags it as a place (ns), or, in the home city, when it is not very frequent."""
+    freq, tag = words.get(alias, (0, "ns"))
+    if freq >= 3000:
+        return True
+    return not in_home and not tag.startswith("ns") and freq >= 50
 
 
 class Gazetteer:
     """Names → divisions, with the chain of parents of every division."""
 
-    def __init__(self, extra_files: tuple[str, ...] = ()) -> None:
+    def __init__(self, extra_files: tuple[str, ...] = (), home_city: Optional[str] = "深圳市") -> None:
         self.divisions: dict[str, Division] = {}
         self.names: dict[str, dict[str, float]] = {}
+        self.home_city = home_city
         self._load_divisions(DATA / "divisions.tsv.gz")
         self.load_places(DATA / "shenzhen_places.yaml")
         for path in extra_files:
@@ -94,14 +104,20 @@ class Gazetteer:
         codes[code] = max(codes.get(code, 0.0), weight)
 
     def _load_divisions(self, path: Path) -> None:
-        common = _common_words()
+        words = _word_table()
+        home_prefix = None  # division codes nest: everything in 深圳市 (4403) starts with 4403
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for line in handle:
                 code, name, parent, level = line.rstrip("\n").split("\t")
                 self.divisions[code] = Division(code, name, parent, level)
                 self._add_name(name, code, FULL_WEIGHT[level])
+                if level == "city" and name == self.home_city:
+                    home_prefix = code
                 alias = _alias(name, level)
-                if alias and alias not in common:
+                if not alias or (level == "community" and len(alias) < 3):
+                    continue  # 花园社区 → 花园 would fire on every estate name
+                in_home = home_prefix is not None and code.startswith(home_prefix)
+                if not _shadows_a_word(alias, in_home, words):
                     self._add_name(alias, code, ALIAS_WEIGHT[level])
 
     def load_places(self, path: Path) -> None:
@@ -132,7 +148,7 @@ class Gazetteer:
     def _find(self, name: str, level: str, parent: Optional[str] = None) -> Optional[Division]:
         for code in self.names.get(name, {}):
             division = self.divisions[code]
-            if division.level == level and (parent is None or division.parent == parent):
+            if division.level == level and division.name == name and (parent is None or division.parent == parent):
                 return division
         return None
 

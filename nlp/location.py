@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from nlp.gazetteer import Gazetteer, Mention, default_gazetteer
+from yuqing.errors import ConfigError
 from yuqing.records import Location
 
 HINT_BONUS = 1.5   # the source says where it is: the strongest context
@@ -25,13 +26,17 @@ class Locator:
     def __init__(self, gazetteer: Optional[Gazetteer] = None, home_city: Optional[str] = "深圳市") -> None:
         self.gazetteer = gazetteer or default_gazetteer()
         self.home_city = home_city
+        if home_city and self.gazetteer._find(home_city, "city") is None:
+            raise ConfigError(f"nlp.home_city is {home_city!r}, which is not a city of the gazetteer; "
+                              "write the official name with its suffix, such as 深圳市")
 
     @classmethod
     def from_config(cls, config) -> "Locator":
         """Built from the ``nlp.`` settings (home city, extra gazetteer file)."""
-        extra = config["nlp.gazetteer_file"]
-        gazetteer = Gazetteer((str(config.resolve_path("nlp.gazetteer_file")),)) if extra else None
-        return cls(gazetteer, config["nlp.home_city"] or None)
+        extra = (str(config.resolve_path("nlp.gazetteer_file")),) if config["nlp.gazetteer_file"] else ()
+        home = config["nlp.home_city"] or None
+        gazetteer = Gazetteer(extra, home_city=home) if extra or home != "深圳市" else None
+        return cls(gazetteer, home)
 
     def locate(self, text: str, place_hint: Optional[str] = None) -> Location:
         """The most likely province/city/district/street of ``text``; unknown parts are ``None``."""

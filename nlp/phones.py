@@ -20,6 +20,7 @@ _SPLIT = re.compile(rf"{_SEP}+")
 _NOT_PHONE_BEFORE = re.compile(r"(身份证|证件|订单|单号|运单|快递|编号|卡号|账号|帐号|工号|学号|流水|车牌|尾号|"
                                r"QQ|qq|ID|id|No|NO)[号码:：\s#]*$")
 _NOT_PHONE_AFTER = re.compile(r"^\s*(元|块|万|亿|人次|次|号楼|平|米|克|吨|户|件|个)")
+_WIDE = str.maketrans("０１２３４５６７８９＋－　", "0123456789+- ")  # the same length: positions hold
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _AREA3 = re.compile(r"0(10|2\d)")
 _AREA4 = re.compile(r"0[3-9]\d\d")
@@ -75,7 +76,8 @@ def _phones_in_groups(groups: list[str]) -> list[str]:
 def extract_phones(text: str) -> list[str]:
     """Phone numbers in ``text``, normalised and de-duplicated in order of appearance."""
     seen: dict[str, None] = {}
-    for match in _RUN.finditer(text or ""):
+    text = (text or "").translate(_WIDE)
+    for match in _RUN.finditer(text):
         raw = match.group(0)
         digits_run = _digits_of(raw.lstrip("+＋"))
         if sum(ch.isdigit() for ch in digits_run) < 7:

@@ -37,9 +37,8 @@ _FIRST_PERSON = re.compile(r"(我们|我家|我的|我爸|我妈|我姐|我哥|�
 _ADDRESS_SUFFIX = (r"(?:\d+(?:栋|座|号楼|单元|楼|层|号|室|房)|小区|花园|新村|大厦|公寓|广场|工业区|工业园|厂房|"
                    r"山庄|家园|名苑|花苑|苑|庭|居|城|湾|阁|里|村(?!民)|附近|旁边|这边|一带)")
 _ADDRESS_TAIL = re.compile(rf"(?:[\u4e00-\u9fffA-Za-z0-9（）()]{{0,10}}?{_ADDRESS_SUFFIX})+")
-_ADDRESS_ALONE = re.compile(rf"[\u4e00-\u9fff]{{2,8}}(?:小区|花园|新村|大厦|公寓|山庄|家园)"
-                            rf"(?:\d+(?:栋|座|号楼|单元|楼|层|号|室|房))*")
-_NOT_ADDRESS_START = ("有", "被", "的", "在", "和", "我")
+_ADDRESS_ALONE = re.compile(r"([\u4e00-\u9fff]{2,8}?)(小区|花园|新村|大厦|公寓|山庄|家园)")
+_ADDRESS_LEAD = re.compile(r".*[在住于到是的家|]")  # 我们在|锦绣花园: the name starts after these
 
 
 @dataclass
@@ -113,10 +112,19 @@ def request_score(post: str, comments: list[str], *, has_phone: bool, has_place:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+_HASHTAG = re.compile(r"#[^#\n]{1,40}#")
+
+
 def find_address(text: str, locator) -> Optional[str]:
-    """The address span: from the first place name, through estate, building and room."""
+    """The longest address span: a place name, then further place names, estate, building, room.
+
+    Hashtags (``#深圳暴雨#``) name a topic, not where the writer is, so they are skipped.
+    """
+    text = _HASHTAG.sub(lambda m: " " * len(m.group(0)), text)
+    best, best_end = None, -1
     for mention in locator.gazetteer.mentions(text):
-        start = mention.start
+        if mention.start < best_end:
+            continue  # inside the span already taken
         tail = _ADDRESS_TAIL.match(text, mention.end)
         end = tail.end() if tail else mention.end
         # keep going over further place names glued on (区 + 街道 + 社区 + 小区)
@@ -127,10 +135,18 @@ def find_address(text: str, locator) -> Optional[str]:
             end += nxt.end
             tail = _ADDRESS_TAIL.match(text, end)
             end = tail.end() if tail else end
-        return text[start:end]
+        if best is None or end - mention.start > len(best):
+            best, best_end = text[mention.start:end], end
+    if best:
+        return best
     match = _ADDRESS_ALONE.search(text)
-    if match and not match.group(0).startswith(_NOT_ADDRESS_START):
-        return match.group(0)
+    if match:
+        lead = _ADDRESS_LEAD.match(match.group(1))
+        start = match.start(1) + (lead.end() if lead else 0)
+        if match.end(1) - start < 2:
+            return None
+        tail = _ADDRESS_TAIL.match(text, match.end(1))
+        return text[start:tail.end() if tail else match.end(2)]
     return None
 
 

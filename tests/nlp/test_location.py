@@ -1,0 +1,101 @@
+"""Gazetteer and locator: full names, short forms, communities, landmarks, context, hints."""
+import pytest
+
+from nlp.gazetteer import Gazetteer, default_gazetteer
+from nlp.location import Locator
+from yuqing.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def locator():
+    return Locator()
+
+
+@pytest.mark.parametrize("text, district, street", [
+    ("深圳市龙华区民治街道白石龙社区被困", "龙华区", "民治街道"),
+    ("龙华区民治街道积水严重", "龙华区", "民治街道"),
+    ("在深圳北站附近被困", "龙华区", "民治街道"),          # landmark → street
+    ("白石洲这边淹了", "南山区", "沙河街道"),              # urban village → street
+    ("大芬油画村进水了", "龙岗区", "布吉街道"),
+    ("我在新安街道", "宝安区", "新安街道"),               # home city breaks the tie with other 新安s
+    ("南山区沙河街道", "南山区", "沙河街道"),
+    ("福田区福田街道皇岗村", "福田区", "福田街道"),
+    ("白石龙社区有人被困", "龙华区", "民治街道"),          # community → its street
+    ("民治那边水很深", "龙华区", "民治街道"),              # short form of a street
+])
+def test_streets(locator, text, district, street):
+    loc = locator.locate(text)
+    assert (loc.district, loc.street) == (district, street)
+    assert loc.city == "深圳市" and loc.province == "广东省" and loc.confidence > 0
+
+
+def test_name_that_is_a_district_and_a_street_stays_at_the_district(locator):
+    loc = locator.locate("福田那边水很深")
+    assert loc.district == "福田区" and loc.street is None
+
+
+def test_other_place_words_beat_the_home_city(locator):
+    loc = locator.locate("海口市龙华区大雨")
+    assert (loc.province, loc.city, loc.district) == ("海南省", "海口市", "龙华区")
+
+
+def test_same_district_name_defaults_to_home_city(locator):
+    assert locator.locate("龙华区大雨").city == "深圳市"
+
+
+def test_place_hint_decides(locator):
+    assert locator.locate("龙华区大雨", place_hint="海南省海口市").city == "海口市"
+    with_hint = locator.locate("我在新安街道", place_hint="宝安")
+    assert with_hint.street == "新安街道"
+    assert with_hint.confidence > locator.locate("我在新安街道").confidence
+
+
+def test_home_city_setting_changes_the_default():
+    assert Locator(home_city="海口市").locate("龙华区大雨").city == "海口市"
+
+
+def test_other_cities(locator):
+    loc = locator.locate("北京市朝阳区望京街道")
+    assert (loc.city, loc.district, loc.street) == ("北京市", "朝阳区", "望京街道")
+
+
+def test_nothing_known(locator):
+    loc = locator.locate("今天天气很好")
+    assert loc.street is None and loc.district is None and loc.confidence == 0.0
+
+
+def test_gazetteer_chain_of_a_community():
+    g = default_gazetteer()
+    code = next(iter(g.names["白石龙社区"]))
+    chain = g.chain(code)
+    assert chain["street"].name == "民治街道" and chain["district"].name == "龙华区"
+
+
+def test_user_gazetteer_file_extends_places(tmp_path):
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("city: 深圳市\nplaces:\n  龙华区:\n    观澜街道: [我们的测试花园]\n", encoding="utf-8")
+    loc = Locator(Gazetteer((str(extra),))).locate("我们的测试花园3栋被淹")
+    assert loc.street == "观澜街道"
+
+
+@pytest.mark.parametrize("body, words", [
+    ("city: 不存在市\nplaces: {}\n", "city"),
+    ("city: 深圳市\nplaces:\n  不存在区:\n    民治街道: [某地]\n", "不存在区"),
+    ("city: 深圳市\nplaces:\n  龙华区:\n    民治: [某地]\n", "民治"),
+    ("city: [unclosed\n", "YAML"),
+])
+def test_bad_gazetteer_file_names_the_problem(tmp_path, body, words):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match=words):
+        Gazetteer((str(bad),))
+
+
+def test_missing_gazetteer_file(tmp_path):
+    with pytest.raises(ConfigError, match="nlp.gazetteer_file"):
+        Gazetteer((str(tmp_path / "nope.yaml"),))
+
+
+def test_unknown_home_city_is_a_config_error():
+    with pytest.raises(ConfigError, match="nlp.home_city"):
+        Locator(home_city="深圳")

@@ -1,0 +1,102 @@
+"""Rescue slots, urgency and the rule-based request score on hand-written posts."""
+from datetime import datetime, timedelta
+
+import pytest
+
+from nlp.rescue import extract_rescue, recency, urgency
+from yuqing.records import DEFAULT_TZ
+
+REQUEST = ("#深圳暴雨# 救命！！龙华区民治街道白石龙社区锦绣花园3栋2楼，一家五口被困，"
+           "奶奶80岁有心脏病，宝宝才4个月，水到胸口了，电话138 0013 8000，求转发！")
+
+
+def test_slots_of_a_full_request():
+    slots = extract_rescue(REQUEST)
+    assert slots.phones == ["13800138000"]
+    assert slots.address == "龙华区民治街道白石龙社区锦绣花园3栋2楼"
+    assert (slots.district, slots.street) == ("龙华区", "民治街道")
+    assert slots.people_count == 5
+    assert set(slots.vulnerable) == {"elderly", "infant", "patient"}
+    assert "evacuation" in slots.needs
+    assert "水到胸口" in slots.danger
+    assert slots.urgency > 0.9 and slots.request_score > 0.9
+
+
+@pytest.mark.parametrize("text", [
+    REQUEST,
+    "有没有人能帮帮我们，宝安区西乡街道固戍村，厂房进水出不来，十几个工人，电话13912345678",
+    "急！我妈在观澜街道牛湖村独居，联系不上了，她要定期透析，谁能帮忙去看看 15012345678",
+    "求救 坂田街道 五和 岗头新村12栋 一楼全淹了 老人2个 孩子1个 手机快没电了 幺三七 幺二三四 五六七八",
+    "我們被困在龍崗區布吉街道大芬村，水一直在漲，有孕婦，電話13600001111，救救我們",
+    "求扩散//@热心市民:救命！南山区沙河街道白石洲，我们4个人被困楼顶，13500002222",
+    "来电人称其家住罗湖区东门街道湖贝村，家中老人卧床不能动，房子进水，请求转移。回拨0755-25001234",
+])
+def test_requests_score_high(text):
+    assert extract_rescue(text).request_score >= 0.5
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("completed", "【已获救】龙华区民治街道被困的一家五口已于今晚被消防救出，目前已安全，感谢大家转发。"),
+    ("safe", "更新：我家人已经安全了，谢谢大家关心，不用再转了，13800138000不要再打了"),
+    ("repost update", "已获救，谢谢大家//@小王:救命！民治街道锦绣花园3栋被困，电话13800138000"),
+    ("offer", "龙华区爱心车队可提供免费转移服务，有需要的街坊请联系13800001234（陈师傅）"),
+    ("volunteer", "志愿者招募：民治街道需要20名志愿者协助转移群众，报名请联系13800001234"),
+    ("ad", "专业抽水排涝，24小时上门服务，价格优惠，欢迎来电13800001234"),
+    ("notice", "民治街道办事处温馨提示：暴雨红色预警期间，如遇险情请拨打110、119或街道值班电话0755-23456789。"),
+    ("debunk", "【辟谣】网传“龙华区某小区有十几人被困无人救援”系不实信息，经核实该处已无人员被困。"),
+    ("news", "记者从龙岗区了解到，截至今晨6时，消防员在布吉街道共救出被困群众23人，无人员伤亡。"),
+    ("thanks", "感谢民治街道的网格员和消防员，昨晚冒雨把老人背了出来，辛苦了，致敬！"),
+    ("chatter", "今天雨好大，路上全是水，上班迟到了😩"),
+])
+def test_posts_about_help_score_low(kind, text):
+    assert extract_rescue(text).request_score < 0.5, kind
+
+
+def test_urgency_orders_by_danger_and_fragility():
+    mild = extract_rescue("求助，民治街道锦绣花园停电了，手机快没电，电话13800138000")
+    severe = extract_rescue("救命！民治街道锦绣花园3栋水到胸口了，老人要透析，电话13800138000")
+    assert severe.urgency > mild.urgency
+
+
+def test_urgency_formula_bounds():
+    assert urgency([], [], [], None, 1.0) == 0.0
+    top = urgency(["medical"], ["infant"], ["水到胸口"], 10, 1.0)
+    assert top == 1.0
+    assert urgency(["power"], [], [], None, 1.0) == 0.25
+
+
+def test_recency_decays_and_old_posts_are_less_urgent():
+    now = datetime(2024, 6, 1, 20, 0, tzinfo=DEFAULT_TZ)
+    assert recency(now - timedelta(hours=2), now) == 1.0
+    assert recency(now - timedelta(hours=39), now) == pytest.approx(0.65)
+    assert recency(now - timedelta(days=10), now) == 0.3
+    assert recency(None, now) == 1.0
+    fresh = extract_rescue(REQUEST, published_at=now - timedelta(hours=1), now=now)
+    stale = extract_rescue(REQUEST, published_at=now - timedelta(hours=48), now=now)
+    assert stale.urgency < fresh.urgency
+
+
+def test_traditional_and_repost_give_same_slots():
+    plain = extract_rescue("救命！龙华区民治街道锦绣花园3栋被困，两位老人，电话13800138000")
+    trad = extract_rescue("轉發//@某人:救命！龍華區民治街道錦繡花園3棟被困，兩位老人，電話13800138000")
+    assert trad.phones == plain.phones and trad.street == plain.street
+    assert trad.people_count == plain.people_count == 2 and trad.address == plain.address
+
+
+def test_address_without_a_known_place():
+    slots = extract_rescue("救命，我们在锦绣花园5栋被困，水还在涨")
+    assert slots.address == "锦绣花园5栋" and slots.street is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "hello", "!!!", None])
+def test_empty_input_gives_empty_slots(text):
+    slots = extract_rescue(text)
+    assert slots.phones == [] and slots.request_score == 0.0 and slots.urgency == 0.0
+
+
+def test_contract_object():
+    data = extract_rescue(REQUEST).to_rescue()
+    assert set(data) == {"is_request", "score", "phones", "address", "people_count", "vulnerable", "needs",
+                         "urgency"}
+    from yuqing.records import Rescue
+    Rescue(**data)
