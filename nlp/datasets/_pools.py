@@ -20,7 +20,8 @@ def shenzhen_places(rng: random.Random) -> list[tuple[str, str, str, str]]:
         if division.level in ("community", "place"):
             chain = g.chain(division.code)
             city = chain.get("city")
-            if city and city.name == "深圳市" and "street" in chain and "district" in chain:
+            if (city and city.name == "深圳市" and "street" in chain and "district" in chain
+                    and chain["street"].name.endswith("街道")):  # not the airport or a bonded zone
                 out.append((division.name, chain["street"].name, chain["district"].name, division.level))
     counts: dict[str, int] = {}
     for name, *_ in out:

@@ -1,0 +1,25 @@
+"""Keywords: TF-IDF over the engine's tokenizer, place and disaster words kept whole."""
+from nlp.keywords import extract_keywords
+from nlp.segment import tokenize
+
+
+def test_engine_dictionaries_keep_places_and_vocabulary_whole():
+    words = tokenize("深圳市龙华区民治街道白石龙社区被困，水到胸口，大芬油画村也内涝了")
+    for word in ("龙华区", "民治街道", "白石龙社区", "水到胸口", "大芬油画村", "内涝"):
+        assert word in words
+
+
+def test_keywords_rank_distinctive_words():
+    keys = extract_keywords("龙城街道城市更新项目签约率不足，开发商要求政府介入，城市更新停滞三年")
+    assert keys[0] == "城市更新"
+    assert "龙城街道" in keys and "开发商" in keys
+
+
+def test_k_limits_and_no_numbers_or_stopwords():
+    keys = extract_keywords("暴雨 暴雨 内涝 3栋 12楼 2024年 的 了 大家 被困 求救 民治街道 转发", k=4)
+    assert len(keys) == 4 and keys[0] == "暴雨"
+    assert not any(k in ("3栋", "12楼", "2024年", "的", "大家", "转发") for k in keys)
+
+
+def test_empty_text():
+    assert extract_keywords("") == [] and extract_keywords("！！！") == []
