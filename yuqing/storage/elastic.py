@@ -247,7 +247,7 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
             fields = {"street": a.location.street, "district": a.location.district, "category": a.top_category,
                       "sentiment": a.sentiment.label}
             body += [{"index": {"_index": f"{self.prefix}-analyses", "_id": a.id}},
-                     {**a.model_dump(mode="json"), **fields}]
+                     {**a.model_dump(mode="json"), **{f"f_{k}": v for k, v in fields.items()}}]
             if a.id in where:  # denormalise onto the document for filters and facets
                 body += [{"update": {"_index": where[a.id], "_id": a.id}},
                          {"doc": {"a_analyzed": True, **{f"a_{k}": v for k, v in fields.items()}}}]
@@ -266,7 +266,7 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
             self._ensure()
             docs = self.es.mget(index=f"{self.prefix}-analyses", ids=list(ids))["docs"]
         found = {d["_id"]: d["_source"] for d in docs if d.get("found")}
-        return [R.Analysis.model_validate(_strip(found[i], ("street", "district", "category", "sentiment")))
+        return [R.Analysis.model_validate(_strip(found[i], S.ANALYSIS_FLAT))
                 for i in ids if i in found]
 
     def count_analyses(self) -> int:

@@ -35,9 +35,10 @@ DENORMALISED = ("a_analyzed", "a_street", "a_district", "a_category", "a_sentime
 
 ANALYSIS_MAPPINGS: dict[str, Any] = {
     "dynamic": False,
-    "properties": {"street": {"type": "keyword"}, "district": {"type": "keyword"},
-                   "category": {"type": "keyword"}, "sentiment": {"type": "keyword"}},
+    "properties": {"f_street": {"type": "keyword"}, "f_district": {"type": "keyword"},
+                   "f_category": {"type": "keyword"}, "f_sentiment": {"type": "keyword"}},
 }
+ANALYSIS_FLAT = ("f_street", "f_district", "f_category", "f_sentiment")
 
 #: Generic record kinds: filter fields under ``f`` (strings as keywords, numbers as doubles, ISO
 #: times as dates), the record itself under ``doc`` (kept, not indexed), searchable text in ``text``.
