@@ -94,9 +94,8 @@ class Gazetteer:
         for path in extra_files:
             if path:
                 self.load_places(Path(path))
-        self._first_len: dict[str, int] = {}
-        for name in self.names:
-            self._first_len[name[0]] = max(self._first_len.get(name[0], 0), len(name))
+        # every prefix of every name: the scan stops as soon as no name can continue
+        self._prefixes = {name[:i] for name in self.names for i in range(1, len(name) + 1)}
 
     # --- loading --------------------------------------------------------------------------------
     def _add_name(self, name: str, code: str, weight: float) -> None:
@@ -163,18 +162,19 @@ class Gazetteer:
         return out
 
     def mentions(self, text: str) -> Iterator[Mention]:
-        """Longest known names, left to right, not overlapping."""
+        """Longest known names (two characters or more), left to right, not overlapping."""
         i, n = 0, len(text)
-        names, first_len = self.names, self._first_len
+        names, prefixes = self.names, self._prefixes
         while i < n - 1:
-            longest = first_len.get(text[i], 0)
-            for length in range(min(longest, n - i), 1, -1):
-                codes = names.get(text[i:i + length])
-                if codes:
-                    yield Mention(i, i + length, text[i:i + length], tuple(codes),
-                                  max(codes.values()))
-                    i += length
-                    break
+            best, j = 0, i + 1
+            while j <= n and text[i:j] in prefixes:
+                if j - i >= 2 and text[i:j] in names:
+                    best = j
+                j += 1
+            if best:
+                codes = names[text[i:best]]
+                yield Mention(i, best, text[i:best], tuple(codes), max(codes.values()))
+                i = best
             else:
                 i += 1
 

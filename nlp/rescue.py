@@ -121,20 +121,20 @@ def find_address(text: str, locator) -> Optional[str]:
     Hashtags (``#深圳暴雨#``) name a topic, not where the writer is, so they are skipped.
     """
     text = _HASHTAG.sub(lambda m: " " * len(m.group(0)), text)
+    mentions = list(locator.gazetteer.mentions(text))
+    starts = {m.start: m for m in mentions}
     best, best_end = None, -1
-    for mention in locator.gazetteer.mentions(text):
+    for mention in mentions:
         if mention.start < best_end:
             continue  # inside the span already taken
-        tail = _ADDRESS_TAIL.match(text, mention.end)
-        end = tail.end() if tail else mention.end
-        # keep going over further place names glued on (区 + 街道 + 社区 + 小区)
-        while True:
-            nxt = next(locator.gazetteer.mentions(text[end:end + 30]), None)
-            if nxt is None or nxt.start != 0:
-                break
-            end += nxt.end
+        end = mention.end
+        while True:  # place names glued on (区 + 街道 + 社区), then estate, building, room
             tail = _ADDRESS_TAIL.match(text, end)
             end = tail.end() if tail else end
+            glued = starts.get(end)
+            if glued is None:
+                break
+            end = glued.end
         if best is None or end - mention.start > len(best):
             best, best_end = text[mention.start:end], end
     if best:

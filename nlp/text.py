@@ -20,7 +20,8 @@ _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 # A repost chain: "comment//@someone:reposted text//@other:original". Weibo writes "：" or ":".
 _REPOST = re.compile(r"//\s*@[^:：\s/]{1,30}\s*[:：]")
 _HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
-_EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0xFE00, 0xFE0F))
+# letters, digits and emoji (signals); what is left is punctuation and symbols
+_MEANINGFUL = re.compile("[^\\W_]|[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
 
 @dataclass
@@ -104,11 +105,6 @@ def clean(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _is_emoji(ch: str) -> bool:
-    code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _EMOJI_RANGES)
-
-
 def empty_reason(text: str) -> Optional[str]:
     """Why ``text`` has nothing to analyse (empty, not Chinese, garbage), or ``None``."""
     if not text.strip():
@@ -117,7 +113,7 @@ def empty_reason(text: str) -> Optional[str]:
     han = len(_HAN.findall(sample))
     if han == 0:
         return "no Chinese characters"
-    meaningful = sum(1 for ch in sample if ch.isalnum() or _is_emoji(ch))
+    meaningful = len(_MEANINGFUL.findall(sample))
     if han < 2 or meaningful < len(sample.replace(" ", "")) * 0.3:
         return "garbage (mostly symbols)"
     if len(set(sample)) <= 2 and len(sample) > 10:
