@@ -18,7 +18,7 @@ _NUM = r"(?:\d{1,4}|[零一二两三四五六七八九十百几]{1,5})(?:多|余
 _GROUP_NOUNS = ("老人家", "老人", "老太太", "老大爷", "老奶奶", "老爷爷", "大爷", "阿姨", "孩子", "小孩", "儿童",
                 "学生", "小朋友", "婴儿", "宝宝", "婴幼儿", "孕妇", "病人", "患者", "伤员", "伤者", "残疾人",
                 "工人", "员工", "村民", "居民", "群众", "游客", "大人", "成人", "妇女", "男子", "女子", "租户",
-                "住户", "业主", "师生", "家属", "人员", "同事", "老乡")
+                "住户", "业主", "师生", "家属", "人员", "同事", "老乡", "乘客", "旅客", "同学", "司机", "工友", "大学生")
 _GROUP = "(?:" + "|".join(_GROUP_NOUNS) + ")"
 _CLS = r"(?:个|位|名|口)"
 # Modifiers between the count and the group word: "2个80岁的老人", "3名行动不便的老人".
@@ -35,6 +35,7 @@ _TOTALS = (
     re.compile(rf"(?<![第\d岁楼层栋号])({_NUM})(?:个|位|名)?人(?![民工大家间份次生口行])"),
 )
 _PAIRS = re.compile(r"(我们俩|我俩|夫妻俩|母子俩|母女俩|父子俩|父女俩|两口子|老两口|姐妹俩|兄弟俩|我们仨)")
+_ALONE = re.compile(r"独居|独自一人|独自在家|一个人在家|一个人住")
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MAX_PEOPLE = 5000  # beyond this it is a crowd figure in a news report, not a rescue count
 
@@ -96,6 +97,8 @@ def extract_people_count(text: str) -> Optional[int]:
     text = text or ""
     totals = [value for pattern in _TOTALS for _, _, value in _spans(pattern, text)]
     totals += [3 if "仨" in m.group(0) else 2 for m in _PAIRS.finditer(text)]
+    if _ALONE.search(text):
+        totals.append(1)
     count = max([_groups_sum(text)] + totals)
     if not count or count > _MAX_PEOPLE:
         return None

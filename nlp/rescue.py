@@ -100,18 +100,21 @@ def _weight_sum(pattern: re.Pattern[str], weights: dict, text: str, cap: float =
 
 
 def request_score(post: str, comments: list[str], *, has_phone: bool, has_place: bool,
-                  has_need: bool, danger: float = 0.0) -> float:
+                  has_need: bool, danger: float = 0.0, has_vulnerable: bool = False) -> float:
     """Rule-based probability that ``post`` asks for help (see the module notes)."""
     lex = lexicon()
     asking = _weight_sum(lex.request_re, lex.request, post)
     about = _weight_sum(lex.about_re, lex.about, post)
     about += 2 * _weight_sum(lex.about_re, lex.about, " ".join(comments))
     cues = (0.4 * has_phone + 0.3 * has_place + 0.4 * has_need + 0.4 * bool(_FIRST_PERSON.search(post))
-            + 0.5 * danger)
+            + 0.5 * danger + 0.3 * has_vulnerable)
     z = BIAS + W_REQUEST * asking + W_CUES * cues - W_ABOUT * about
     return 1.0 / (1.0 + math.exp(-z))
 
 
+# Ages of 60 and more say "elderly" without the word: 七十多了, 85岁.
+_OLD_AGE = re.compile(r"(?<!\d)(?:[6-9]\d|1[01]\d)岁|[六七八九]十(?:多|几)?岁|[六七八九]十多了")
+_YOUNG_ADULT = re.compile(r"女孩子|男孩子|女孩|男孩")
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
 
@@ -183,7 +186,10 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
         return RescueSlots()
     lex = lexicon()
     post, full = norm.original_post, norm.text
-    vulnerable = [label for label, pattern in lex.vulnerable.items() if pattern.search(full)]
+    # 女孩子/男孩 are young people, not children to carry out
+    young = _YOUNG_ADULT.sub("", full)
+    vulnerable = [label for label, pattern in lex.vulnerable.items()
+                  if pattern.search(young) or (label == "elderly" and _OLD_AGE.search(full))]
     needs = [label for label, pattern in lex.needs.items() if pattern.search(full)]
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
@@ -192,7 +198,10 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     people = extract_people_count(post) or extract_people_count(full)
     score = request_score(post, norm.comments, has_phone=bool(phones),
                           has_place=bool(address or location.street), has_need=bool(needs),
-                          danger=max((float(lex.danger[x]) for x in danger), default=0.0))
+                          danger=max((float(lex.danger[x]) for x in danger), default=0.0),
+                          has_vulnerable=bool(vulnerable))
+    if not needs and score >= 0.5:
+        needs = ["other"]  # a request for help whose need the words do not name
     return RescueSlots(phones=phones, address=address, district=location.district, street=location.street,
                        people_count=people, vulnerable=vulnerable, needs=needs, danger=danger,
                        urgency=urgency(needs, vulnerable, danger, people, recency(published_at, now)),

@@ -64,3 +64,12 @@ def test_generators_reproduce_the_committed_files():
     for name, module in (("rescue", gen_rescue), ("harmful", gen_harmful), ("category", gen_category)):
         train, test = module.generate()
         assert train == rows(f"{name}_train.jsonl") and test == rows(f"{name}_test.jsonl"), name
+
+
+@pytest.mark.parametrize("name", ["rescue_handwritten_dev.jsonl", "rescue_handwritten_test.jsonl"])
+def test_handwritten_sets_follow_the_contract(name):
+    data = rows(name)
+    assert len(data) >= 30 and {True, False} == {r["is_request"] for r in data}
+    for row in data:
+        assert set(row["vulnerable"]) <= set(VULNERABLE_GROUPS) and set(row["needs"]) <= set(NEEDS)
+        assert all(extract_phones(p) == [p] for p in row["phones"])
