@@ -38,7 +38,7 @@ def event_writer(stream) -> Callable[[dict], None]:
 def make_cursor(data: dict[str, Any]) -> Cursor:
     since = data.get("since")
     return Cursor(since=datetime.fromisoformat(since) if since else None, seen=set(data.get("seen") or ()),
-                  validators=dict(data.get("validators") or {}))
+                  validators=dict(data.get("validators") or {}), complete=bool(data.get("complete", True)))
 
 
 def run_job(job: dict[str, Any], emit: Callable[[dict], None]) -> dict[str, Any]:

@@ -82,7 +82,8 @@ class CrawlStage(Stage):
         crawl = {k: v for k, v in self.crawl.items() if k != "sources"}
         interval = max(int(self.source.get("interval") or 600), 1)
         return {"source": self.source, "crawl": crawl, "now": self.now.isoformat() if self.now else None,
-                "cursor": {"since": since, "seen": cursor.get("seen", []), "validators": cursor.get("validators", {})},
+                "cursor": {"since": since, "seen": cursor.get("seen", []), "validators": cursor.get("validators", {}),
+                           "complete": not cursor.get("in_progress", False)},
                 "redis_run_key": str(int(time.time() // interval)),
                 "log_level": "DEBUG" if log.isEnabledFor(logging.DEBUG) else "WARNING"}
 
@@ -98,6 +99,7 @@ class CrawlStage(Stage):
         stats: dict[str, Any] = {}
         pending: list[Document] = []
         errors: list[dict[str, str]] = []  # every URL that gave nothing, with why
+        oldest = time.monotonic()
 
         def flush() -> None:
             if not pending:
@@ -108,8 +110,11 @@ class CrawlStage(Stage):
             pending.clear()
             self.save_cursor({**cursor, "seen": seen})  # stored documents are never fetched again
 
+        job = self.job(cursor)
+        cursor["in_progress"] = True  # cleared when this crawl runs through
+        self.save_cursor({**cursor, "seen": seen})
         try:
-            for event in self._events(self.job(cursor)):
+            for event in self._events(job):
                 if event is None:
                     flush()
                     continue
@@ -117,8 +122,11 @@ class CrawlStage(Stage):
                 if kind == "document":
                     doc = self._document(event["document"], outcome)
                     if doc is not None:
+                        if not pending:
+                            oldest = time.monotonic()
                         pending.append(index.link(doc))
-                        if len(pending) >= _BATCH:
+                        # a batch is written when full, or when its first document has waited long enough
+                        if len(pending) >= _BATCH or time.monotonic() - oldest >= _FLUSH_SECONDS:
                             flush()
                 elif kind == "error":
                     outcome.errors += 1
@@ -134,11 +142,12 @@ class CrawlStage(Stage):
                 outcome.last_error = outcome.last_error or f"crawl process exited with {self.process.returncode}"
         finally:
             flush()
+            self.store.flush()  # what was crawled is visible to searches and the next stages
             self._fill(outcome, stats)
             outcome.finished_at = datetime.now(DEFAULT_TZ)
             health = update_health(self.store, self.source, outcome, int(self.crawl["blocked_threshold"]), errors)
             if outcome.completed and health.state in ("ok", "degraded"):
-                self.save_cursor({**cursor, "seen": seen, "validators": validators,
+                self.save_cursor({**cursor, "seen": seen, "validators": validators, "in_progress": False,
                                   "last_success": outcome.started_at.isoformat()})
             self._expire_redis_keys()
         log.info("crawl %s: %d documents, %d new, %d errors, state %s", self.source["name"], outcome.documents,

@@ -41,6 +41,9 @@ class Cursor:
     since: Optional[datetime] = None
     seen: set[str] = field(default_factory=set)
     validators: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the previous crawl ran through; if not (killed midway), a page of stored items does not
+    #: mean the older pages were read, so paging goes on (only the time limit stops it)
+    complete: bool = True
 
 
 def select(node, selector: Optional[str]):
@@ -117,6 +120,10 @@ class SourceSpider(scrapy.Spider):
 
     def is_seen(self, url: Optional[str] = None, native_id: Optional[str] = None) -> bool:
         return item_id(self.source["name"], url, native_id) in self.cursor.seen
+
+    def keep_paging_past_seen(self) -> bool:
+        """Whether a page whose items are all stored still leads to the next page."""
+        return not self.cursor.complete
 
     def request(self, url: str, callback, *, list_page: bool = False, **meta: Any) -> Request:
         """A request with the error hook; list pages carry conditional-GET validators."""

@@ -73,7 +73,10 @@ class JsonApiSpider(SourceSpider):
             item = self._post(post, response)
             if item is None:
                 continue
-            if self.is_old(self.parse_time(item["published"])) or self.is_seen(native_id=item["native_id"]):
+            if self.is_old(self.parse_time(item["published"])):
+                continue
+            if self.is_seen(native_id=item["native_id"]):
+                fresh += self.keep_paging_past_seen()
                 continue
             fresh += 1
             yield item

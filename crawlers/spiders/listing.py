@@ -47,7 +47,10 @@ class ListingSpider(SourceSpider):
                 continue
             url = response.urljoin(href)
             listed = self.parse_time(select_text(entry, self.opt("list_time")))
-            if self.is_old(listed) or self.is_seen(url):
+            if self.is_old(listed):
+                continue
+            if self.is_seen(url):
+                fresh += self.keep_paging_past_seen()
                 continue
             fresh += 1
             yield self.request(url, self.parse_detail, listed=listed.isoformat() if listed else None)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,9 +15,7 @@ sys.path.insert(0, str(HERE))  # fixture_site, custom_spider
 if str(HERE.parents[1]) not in sys.path:  # the project root, when pytest is not run with -m
     sys.path.insert(0, str(HERE.parents[1]))
 
-#: Small timeouts and no delays: the whole crawler suite stays within a few minutes.
-FAST = {"download_delay": 0.0, "autothrottle": False, "download_timeout": 1.5, "retry_times": 2,
-        "retry_backoff": 0.1, "max_run_seconds": 60, "overlap_seconds": 0}
+from crawl_helpers import FAST, free_port  # noqa: E402  (after the path set-up above)
 
 if not (HERE.parent / "conftest.py").exists():  # until the shared store fixtures land
     @pytest.fixture
@@ -53,19 +50,6 @@ def make_config(tmp_path):
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         return load_config(path, required=True)
     return make
-
-
-def listing_source(site, name="news", **extra):
-    return {"name": name, "type": "listing", "start_urls": [f"{site.url}/news/list"], "list_item": "li.item",
-            "list_time": "span.time::text", "next_page": "a.next::attr(href)", "detail_title": "h1.title",
-            "detail_body": "div.content", "detail_time": "span.pub::text", "detail_author": "span.author::text",
-            **extra}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -330,7 +330,7 @@ def flaky(h, path, query, hits):
 
 
 def slow(h, path, query, hits):
-    time.sleep(3)
+    time.sleep(6)
     h.send(200, page("慢", "<h1>慢</h1><div class='content'><p>太慢了</p></div>"))
 
 

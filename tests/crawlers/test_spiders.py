@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import listing_source
+from crawl_helpers import listing_source
 from crawlers.stage import CrawlStage
 from yuqing.records import now
 
@@ -106,7 +106,7 @@ def test_search_pages_filled_with_monitored_keywords(site, make_config, sqlite_s
 
 def test_user_spider_by_dotted_path(site, make_config, sqlite_store, monkeypatch):
     import os
-    from conftest import HERE
+    from crawl_helpers import HERE
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     source = {"name": "own", "type": "custom_spider.NoticeBoardSpider", "url": f"{site.url}/news/2.html"}
     report, docs = crawl(make_config([source]), sqlite_store, "own")
