@@ -27,6 +27,9 @@ from nlp.phones import extract_phones
 from nlp.text import normalize
 from yuqing.records import Location
 
+#: A request for help is a short post; a long text (an article, a forum thread of MBs) is read in
+#: its first window only, which keeps the rule stage fast and linear.
+WINDOW_CHARS = 5000
 NEED_WEIGHT = {"medical": 0.5, "evacuation": 0.45, "medicine": 0.4, "food_water": 0.35, "power": 0.25,
                "shelter": 0.25, "other": 0.15}
 VULNERABLE_WEIGHT = {"infant": 0.5, "pregnant": 0.5, "patient": 0.45, "disabled": 0.4, "elderly": 0.35,
@@ -181,7 +184,7 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     """Slots, urgency and request score of one post (any text; empty text gives empty slots)."""
     from nlp.location import default_locator
     locator = locator or default_locator()
-    norm = normalize(text)
+    norm = normalize((text or "")[:WINDOW_CHARS])
     if norm.is_empty:
         return RescueSlots()
     lex = lexicon()

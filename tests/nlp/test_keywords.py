@@ -23,3 +23,8 @@ def test_k_limits_and_no_numbers_or_stopwords():
 
 def test_empty_text():
     assert extract_keywords("") == [] and extract_keywords("！！！") == []
+
+
+def test_long_text():
+    keys = extract_keywords("暴雨内涝民治街道。" * 100_000)
+    assert "民治街道" in keys

@@ -99,3 +99,10 @@ def test_missing_gazetteer_file(tmp_path):
 def test_unknown_home_city_is_a_config_error():
     with pytest.raises(ConfigError, match="nlp.home_city"):
         Locator(home_city="深圳")
+
+
+def test_community_name_that_is_a_street_name_elsewhere(locator):
+    community = locator.locate("红岭社区有人被困")          # a 深圳 community of 桂园街道
+    assert (community.city, community.street) == ("深圳市", "桂园街道")
+    street = locator.locate("红岭街道有人被困")             # the street of that name is in 梧州
+    assert street.city == "梧州市" and street.street == "红岭街道"

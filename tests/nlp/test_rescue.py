@@ -100,3 +100,9 @@ def test_contract_object():
                          "urgency"}
     from yuqing.records import Rescue
     Rescue(**data)
+
+
+def test_megabyte_text_reads_its_first_window():
+    text = REQUEST + "后续情况说明。" * 300_000  # 2 MB
+    slots = extract_rescue(text)
+    assert slots.phones == ["13800138000"] and slots.street == "民治街道"
