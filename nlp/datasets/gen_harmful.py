@@ -56,6 +56,22 @@ TEMPLATES = [
     ("这家店是骗子吗？在{street}买的手机第二天就坏了，有人遇到过吗", [], "complaint"),
     ("有人说明天停电，我问了供电局，是{street}局部检修两小时，不是全区停电", [], "debunk"),
     ("警惕“代办学位”骗局！{district}教育局：学位分配严格按政策，不存在内部名额", [], "warning"),
+    # more variety (second batch)
+    ("震惊！{district}一小学门口有人拐卖儿童，已经丢了三个孩子，家长们注意！", ["rumor"], "rumor"),
+    ("{street}的自来水检测出致癌物，千万别喝了，赶紧买桶装水", ["rumor"], "rumor"),
+    ("明天{district}全面封控，超市都要关门，快去抢菜！！", ["rumor"], "rumor"),
+    ("救援物资领取登记：先交100元登记费，{street}灾民优先，微信{phone}", ["fraud"], "fraud"),
+    ("您好，我是{district}应急管理局的，您家的受灾补偿款已到账，请提供银行卡密码核实", ["fraud"], "fraud"),
+    ("低价转让救灾帐篷和冲锋舟，先付全款再发货，联系{who}{phone}", ["fraud"], "fraud"),
+    ("街道不给我们解决，明天大家都去市政府门口躺着，越多人越好，不怕事闹大", ["incitement"], "incitement"),
+    ("那个开发商老板的车就停在{estate}，谁有种去把他的车烧了", ["incitement"], "incitement"),
+    ("扒一扒{street}那个网格员，叫{who}，家住{estate}{b}栋，老婆电话{phone}，就是他举报的", ["privacy_leak"], "privacy"),
+    ("{estate}业主群泄露：全体业主姓名、房号、手机号表格，需要的私聊", ["privacy_leak"], "privacy"),
+    ("【警惕】网传“{district}小学门口有人拐卖儿童”系谣言，警方已辟谣，请家长不要恐慌", [], "debunk"),
+    ("{street}社区提醒：应急管理部门不会电话索要银行卡密码，遇到此类电话请挂断并报警", [], "warning"),
+    ("业主们有意见可以通过业主大会表决，{estate}业委会下周开会，请大家理性表达", [], "official"),
+    ("我是{estate}{b}栋业主{who}，家里漏水找不到物业，我的电话{phone}，哪位邻居有物业经理联系方式", [], "own_phone"),
+    ("{district}今天的暴雨预警升级为橙色，请大家减少外出", [], "news"),
 ]
 
 
