@@ -48,8 +48,13 @@ running() {
   [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
 }
 
+http_get() {  # curl when present, else Python (a fresh machine may lack curl)
+  if command -v curl >/dev/null 2>&1; then curl -fsS --max-time 5 "$1"
+  else python3 -c 'import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' "$1"; fi
+}
+
 healthy() {
-  curl -fsS "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null | grep -qE '"status":"(green|yellow)"'
+  http_get "$URL/_cluster/health?wait_for_status=yellow&timeout=1s" 2>/dev/null | grep -qE '"status":"(green|yellow)"'
 }
 
 fetch() {
@@ -71,7 +76,12 @@ unpack() {
   log "unpacking into $HOME_DIR"
   mkdir -p "$RUN_ROOT"
   local tmp; tmp="$(mktemp -d "$RUN_ROOT/unpack.XXXXXX")"
-  (cd "$tmp" && unzip -q "$CACHE/elasticsearch-$VERSION.zip")
+  if command -v unzip >/dev/null 2>&1; then
+    (cd "$tmp" && unzip -q "$CACHE/elasticsearch-$VERSION.zip")
+  else  # Python's zipfile drops the executable bits: restore them on the launchers
+    python3 -m zipfile -e "$CACHE/elasticsearch-$VERSION.zip" "$tmp"
+    chmod -R a+x "$tmp/elasticsearch-$VERSION/bin"
+  fi
   mv "$tmp/elasticsearch-$VERSION" "$HOME_DIR" 2>/dev/null || true  # another start may have won
   rm -rf "$tmp"
 }

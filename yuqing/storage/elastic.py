@@ -43,6 +43,7 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
         self.spool = DocumentSpool(Path(spool_dir).expanduser() / f"es-spool-{self.prefix}")
         self._connect(hosts, request_timeout, username, password)
         self._dirty: set[str] = set()
+        self._dirty_lock = threading.Lock()
         self._kinds_ready: set[str] = set()
         self._ready = False
         self._outage_lock = threading.RLock()

@@ -46,9 +46,10 @@ class ClientMixin:
 
     def _refresh_dirty(self) -> None:
         """Refresh indices written by this process since its last read (read-your-writes)."""
-        if self._dirty:
+        with self._dirty_lock:  # the spool flusher thread marks indices too
             targets = ",".join(sorted(self._dirty))
             self._dirty.clear()
+        if targets:
             self.es.indices.refresh(index=targets, allow_no_indices=True, ignore_unavailable=True)
 
     def _search(self, index: str, **kwargs: Any) -> dict[str, Any]:
