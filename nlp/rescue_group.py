@@ -64,10 +64,15 @@ def _address_key(address: Optional[str]) -> Optional[str]:
     return key
 
 
-def _item(doc: Document, analysis: Optional[Analysis]) -> _Item:
-    norm = normalize(doc.text)
+def _item(doc: Document, analysis: Optional[Analysis]) -> Optional[_Item]:
+    """What grouping needs of one post; ``None`` for a post that is neither a request nor a
+    "now safe" follow-up."""
+    norm = normalize(doc.text[:5000])
     rescue = analysis.rescue if analysis is not None else None
     is_request = bool(rescue and rescue.is_request)
+    says_safe = bool(SAFE.search(norm.text))
+    if not is_request and not says_safe:
+        return None
     phones = list(rescue.phones) if rescue else extract_phones(norm.text)
     address = rescue.address if rescue else None
     if address is None and not is_request:
@@ -75,17 +80,7 @@ def _item(doc: Document, analysis: Optional[Analysis]) -> _Item:
         from nlp.rescue import find_address
         address = find_address(norm.original_post, default_locator())
     street = analysis.location.street if analysis is not None else None
-    says_safe = bool(SAFE.search(norm.text))
     return _Item(doc, analysis, phones, address, bigrams(norm.original_post), is_request, says_safe, street)
-
-
-def _same(a: _Item, b: _Item, similarity: float) -> bool:
-    if set(a.phones) & set(b.phones):
-        return True
-    key_a, key_b = _address_key(a.address), _address_key(b.address)
-    if key_a and key_a == key_b:
-        return True
-    return jaccard(a.grams, b.grams) >= similarity
 
 
 def _when(item: _Item) -> datetime:
@@ -119,6 +114,57 @@ def _merge(group: _Group) -> dict:
     }
 
 
+class _Index:
+    """Finds the group an item belongs to without comparing it with every earlier item.
+
+    Phones and precise addresses are looked up directly; near-duplicate text is searched among
+    the items sharing one of the entry's rarest bigrams (two posts with Jaccard ≥ 0.5 share most
+    bigrams, so they share rare ones too), then checked exactly.
+    """
+
+    RARE_PROBES = 6
+
+    def __init__(self, similarity: float) -> None:
+        self.similarity = similarity
+        self.items: list[_Item] = []
+        self.by_phone: dict[str, int] = {}
+        self.by_address: dict[str, int] = {}
+        self.by_bigram: dict[str, list[int]] = {}
+
+    def find(self, entry: _Item, similarity: float) -> Optional[int]:
+        """The group of an earlier item that is the same request as ``entry``, if any."""
+        for phone in entry.phones:
+            if phone in self.by_phone:
+                return self.by_phone[phone]
+        key = _address_key(entry.address)
+        if key and key in self.by_address:
+            return self.by_address[key]
+        probes = sorted(entry.grams, key=lambda g: len(self.by_bigram.get(g, ())))[:self.RARE_PROBES]
+        seen: set[int] = set()
+        best, best_score = None, similarity
+        for gram in probes:
+            for index in self.by_bigram.get(gram, ()):
+                if index in seen:
+                    continue
+                seen.add(index)
+                score = jaccard(entry.grams, self.items[index].grams)
+                if score >= best_score:
+                    best, best_score = self.items[index].group, score
+        return best
+
+    def add(self, entry: _Item, group: int) -> None:
+        entry.group = group
+        index = len(self.items)
+        self.items.append(entry)
+        for phone in entry.phones:
+            self.by_phone.setdefault(phone, group)
+        key = _address_key(entry.address)
+        if key:
+            self.by_address.setdefault(key, group)
+        for gram in entry.grams:
+            self.by_bigram.setdefault(gram, []).append(index)
+
+
 def group_requests(items: Iterable[tuple[Document, Optional[Analysis]]], *, similarity: float = 0.8) -> list[dict]:
     """The ``yuqing rescue`` records of CONTRACT.md (plus ``status``, ``safe_doc_ids``, times).
 
@@ -130,25 +176,25 @@ def group_requests(items: Iterable[tuple[Document, Optional[Analysis]]], *, simi
     Returns:
         Open requests first, each list most urgent first, then earliest first.
     """
-    entries = sorted((_item(doc, analysis) for doc, analysis in items), key=_when)
+    entries = sorted((e for e in (_item(doc, analysis) for doc, analysis in items) if e is not None), key=_when)
     groups: list[_Group] = []
+    index = _Index(similarity)
     for entry in entries:
         if entry.is_request and not entry.says_safe:
-            match = next((g for g in groups for other in g.items if _same(entry, other, similarity)), None)
-            if match is None:
-                match = _Group()
-                groups.append(match)
-            match.items.append(entry)
-        elif entry.says_safe:
-            # a follow-up: the latest earlier request it speaks of (same phone, address, or quoted)
-            for group in reversed(groups):
-                if any(_same(entry, other, similarity * 0.75) for other in group.items):
-                    group.safe.append(entry)
-                    break
-            else:
-                if entry.is_request:  # says "safe" but matches nothing: keep it rather than lose it
-                    group = _Group(items=[entry])
-                    groups.append(group)
+            found = index.find(entry, similarity)
+            if found is None:
+                found = len(groups)
+                groups.append(_Group())
+            groups[found].items.append(entry)
+            index.add(entry, found)
+        else:
+            # a follow-up saying they are safe: the request it speaks of (same phone, address, or quoted)
+            found = index.find(entry, similarity * 0.75)
+            if found is not None:
+                groups[found].safe.append(entry)
+            elif entry.is_request:  # says "safe" but matches nothing: keep it rather than lose it
+                groups.append(_Group(items=[entry]))
+                index.add(entry, len(groups) - 1)
     records = [_merge(g) for g in groups if g.items]
     records.sort(key=lambda r: (r["status"] == "safe", -r["urgency"], r["first_seen"]))
     return records
