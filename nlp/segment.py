@@ -60,16 +60,26 @@ def _user_words() -> Iterable[tuple[str, Optional[int]]]:
 
 
 def configure(config) -> None:
-    """Add the words of ``nlp.user_words`` and ``nlp.user_dict``; call before the first tokenize."""
+    """Add the words of ``nlp.user_words`` and ``nlp.user_dict``; the tokenizer is rebuilt on next use.
+
+    Raises:
+        ConfigError: the user dictionary named by ``nlp.user_dict`` does not exist.
+    """
     global _tokenizer
     words = [str(w) for w in config["nlp.user_words"] or []]
-    user_dict = str(config.resolve_path("nlp.user_dict")) if config["nlp.user_dict"] else None
+    dicts = []
+    if config["nlp.user_dict"]:
+        path = config.resolve_path("nlp.user_dict")
+        if not Path(path).is_file():
+            from yuqing.errors import ConfigError
+            raise ConfigError(f"nlp.user_dict: {path} does not exist; give a jieba dictionary file "
+                              "(one word a line) or leave the setting empty")
+        dicts.append(str(path))
     with _lock:
-        if words != _extra_words or (user_dict and user_dict not in _extra_dicts):
+        if words != _extra_words or dicts != _extra_dicts:
             _extra_words[:] = words
-            if user_dict:
-                _extra_dicts[:] = [user_dict]
-            _tokenizer = None  # rebuilt with the new words on next use
+            _extra_dicts[:] = dicts
+            _tokenizer = None
 
 
 def tokenizer():

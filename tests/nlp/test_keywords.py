@@ -28,3 +28,31 @@ def test_empty_text():
 def test_long_text():
     keys = extract_keywords("暴雨内涝民治街道。" * 100_000)
     assert "民治街道" in keys
+
+
+def test_user_words_and_user_dict_from_config(tmp_path):
+    from nlp import segment
+    from yuqing.config import load_config
+
+    (tmp_path / "words.txt").write_text("锦鲤湾花苑 100000\n", encoding="utf-8")
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(f"nlp:\n  user_words: [蓝鲸小区]\n  user_dict: {tmp_path / 'words.txt'}\n",
+                           encoding="utf-8")
+    text = "蓝鲸小区和锦鲤湾花苑都进水了"
+    try:
+        segment.configure(load_config(config_file, required=True))
+        words = segment.tokenize(text)
+        assert "蓝鲸小区" in words and "锦鲤湾花苑" in words
+    finally:
+        segment.configure(load_config(None))
+    assert "蓝鲸小区" not in segment.tokenize(text)
+
+
+def test_missing_user_dict_names_the_setting(tmp_path):
+    import pytest
+    from nlp import segment
+    from yuqing.config import load_config
+    from yuqing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="nlp.user_dict"):
+        segment.configure(load_config(None, [f"nlp.user_dict={tmp_path / 'absent.txt'}"]))
