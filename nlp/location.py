@@ -104,7 +104,9 @@ class Locator:
         chain = self.gazetteer.chain(code)
         names = {level: (chain[level].name if level in chain else None)
                  for level in ("province", "city", "district", "street")}
-        confidence = max(0.05, min(1.0, score / 2.5) - (0.3 if rival > score - 0.3 else 0.0))
+        # evidence, discounted by how close the best rival reading comes (a clear winner keeps it all)
+        margin = min(1.0, max(0.0, score - rival) / 0.6)
+        confidence = max(0.05, min(1.0, score / 2.5) * (0.5 + 0.5 * margin))
         return Location(**names, confidence=round(confidence, 3))
 
 
