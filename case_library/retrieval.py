@@ -4,7 +4,8 @@ Scores: the lexical score is the store's full-text score divided by the best one
 (so 1.0 is the best full-text match); the semantic score is the cosine of e5 embeddings
 (``query:`` for the query, ``passage:`` for the case) rescaled so ``semantic_floor`` → 0 and
 1.0 → 1. Hybrid = ``semantic_weight`` × semantic + (1 − ``semantic_weight``) × lexical.
-Case embeddings are cached in the store state by content hash, so only edited cases are re-embedded.
+Case embeddings are cached (store state, process memory, vectors shipped for the starter library;
+see :mod:`case_library.vectors`) by the hash of the embedded text, so only edited cases are re-embedded.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from typing import Optional
 
 import numpy as np
 
-from case_library.model import content_hash, search_text, status
+from case_library.model import search_text, status
+from nlp.embed import DIM
 from nlp.segment import tokenize
 from yuqing.records import Case, Incident
 
@@ -115,8 +117,8 @@ class CaseRetriever:
         return {i: float(max(0.0, (c - floor) / (1.0 - floor))) for i, c in zip(ids, cosines)}
 
     def _embeddings(self, cases: list[Case]) -> np.ndarray:
-        """Case vectors, from memory, the store state, or freshly embedded (then saved)."""
-        from nlp.embed import DIM, embed_texts
+        """Case vectors: from this retriever, the store state, the process and shipped caches, or e5."""
+        from case_library.vectors import passage_vectors, remember, text_key
 
         if not self._vectors:
             saved = self.store.get_state(EMBED_STATE) or {}
@@ -124,12 +126,13 @@ class CaseRetriever:
                 vector = np.frombuffer(base64.b64decode(item["v"]), dtype=np.float32)
                 if vector.shape == (DIM,):
                     self._vectors[case_id] = (item["h"], vector)
-        hashes = [content_hash(c) for c in cases]
-        stale = [i for i, (c, h) in enumerate(zip(cases, hashes)) if self._vectors.get(c.id, ("",))[0] != h]
+                    remember(item["h"], vector)
+        keys = [text_key(search_text(c)) for c in cases]
+        stale = [i for i, (c, k) in enumerate(zip(cases, keys)) if self._vectors.get(c.id, ("",))[0] != k]
         if stale:
-            fresh = embed_texts([search_text(cases[i]) for i in stale], prefix="passage: ")
+            fresh = passage_vectors([search_text(cases[i]) for i in stale])
             for row, i in enumerate(stale):
-                self._vectors[cases[i].id] = (hashes[i], fresh[row].copy())
+                self._vectors[cases[i].id] = (keys[i], fresh[row])
             self.store.set_state(EMBED_STATE, {"vectors": {
                 k: {"h": h, "v": base64.b64encode(v.astype(np.float32).tobytes()).decode()}
                 for k, (h, v) in self._vectors.items()}})
