@@ -72,6 +72,8 @@ SETTINGS = [
             "filter live in Redis so several machines share one crawl.", secret=True),
     Setting("crawl.demo.host", "127.0.0.1", "Address of the bundled replay site (service.demo)."),
     Setting("crawl.demo.port", 8687, "Port of the bundled replay site (service.demo).", type=int),
-    Setting("crawl.demo.speed", 60.0, "Replay speed-up: 60 shows an hour of posts per minute.", type=float,
-            check=_positive),
+    Setting("crawl.demo.speed", 60.0, "Replay speed-up: 60 shows an hour of the story per minute (the whole "
+            "three-day story in about 70 minutes); 1 replays it in real time.", type=float, check=_positive),
+    Setting("crawl.demo.head_start", 360.0, "Minutes of the story already shown when the replay site starts.",
+            type=float, check=_not_negative),
 ]

@@ -104,6 +104,10 @@ class CrawlStage(Stage):
         def flush() -> None:
             if not pending:
                 return
+            # oldest first, so a repost is linked to the original and not the other way round
+            pending.sort(key=lambda d: d.published_at)
+            for doc in pending:
+                index.link(doc)
             result = self.store.put_documents(pending)
             outcome.new_documents += result.inserted
             seen.extend(d.id for d in pending)
@@ -124,7 +128,7 @@ class CrawlStage(Stage):
                     if doc is not None:
                         if not pending:
                             oldest = time.monotonic()
-                        pending.append(index.link(doc))
+                        pending.append(doc)
                         # a batch is written when full, or when its first document has waited long enough
                         if len(pending) >= _BATCH or time.monotonic() - oldest >= _FLUSH_SECONDS:
                             flush()
