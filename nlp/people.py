@@ -34,6 +34,10 @@ _TOTALS = (
     re.compile(rf"我们(?:一共|共)?({_NUM})个(?![\u4e00-\u9fff]*?(?:小时|天|月|楼|栋))"),
     re.compile(rf"(?<![第\d岁楼层栋号])({_NUM})(?:个|位|名)?人(?![民工大家间份次生口行])"),
 )
+# Shorthand of rescue posts: 两老一小 (2 old + 1 young), 2大1小, 三大两小.
+_OLD_YOUNG = re.compile(rf"({_NUM})(?:老|大)(?!板|师|总|乡|伴|公|婆|早|爷|是|实|的|问题)(?:人)?"
+                        rf"(?:({_NUM})(?:小|孩|幼))?")
+_N_PEOPLE_HOME = re.compile(rf"({_NUM})口之家|(?:夫妻|母子|母女|父子|父女|兄弟|姐妹)({_NUM})人")
 _PAIRS = re.compile(r"(我们俩|我俩|夫妻俩|母子俩|母女俩|父子俩|父女俩|两口子|老两口|姐妹俩|兄弟俩|我们仨)")
 _ALONE = re.compile(r"独居|独自一人|独自在家|一个人在家|一个人住")
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -99,6 +103,11 @@ def extract_people_count(text: str) -> Optional[int]:
     totals += [3 if "仨" in m.group(0) else 2 for m in _PAIRS.finditer(text)]
     if _ALONE.search(text):
         totals.append(1)
+    for match in _OLD_YOUNG.finditer(text):
+        if match.group(2) or match.group(0).endswith(("老", "老人")):
+            totals.append(sum(parse_count(g) or 0 for g in match.groups() if g))
+    for match in _N_PEOPLE_HOME.finditer(text):
+        totals.append(parse_count(match.group(1) or match.group(2)) or 0)
     count = max([_groups_sum(text)] + totals)
     if not count or count > _MAX_PEOPLE:
         return None

@@ -23,6 +23,12 @@ from nlp.people import extract_people_count, parse_count
     ("老两口在家", 2),
     ("老人家3个，婴儿1个", 4),
     ("一位孕妇和她老公", 1),
+    ("两老一小被困", 3),
+    ("家里2大1小", 3),
+    ("三大两小", 5),
+    ("六口之家", 6),
+    ("夫妻二人", 2),
+    ("独居老人联系不上", 1),
 ])
 def test_counts(text, expected):
     assert extract_people_count(text) == expected
@@ -34,6 +40,9 @@ def test_counts(text, expected):
     "水淹到1楼了，3个小时了",
     "今天雨很大",
     "人民路3号",
+    "一大早就停电了",
+    "一老板跑路了",
+    "两大问题没解决",
     "",
 ])
 def test_no_count_from_ages_floors_dates(text):
