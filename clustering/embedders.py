@@ -11,6 +11,7 @@ import logging
 import os
 import time
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -131,7 +132,7 @@ class EmbeddingCache:
                 with np.load(shard, allow_pickle=False) as data:
                     for doc_id, vector in zip(data["ids"].tolist(), data["vectors"]):
                         self._vectors[doc_id] = vector
-            except (OSError, ValueError, KeyError) as exc:
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
                 log.warning("embedding cache shard %s is unreadable (%s); its documents will be "
                             "embedded again", shard, exc)
 
