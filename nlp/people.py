@@ -39,6 +39,7 @@ _OLD_YOUNG = re.compile(rf"({_NUM})(?:老|大)(?!板|师|总|乡|伴|公|婆|早
                         rf"(?:({_NUM})(?:小|孩|幼))?")
 _N_PEOPLE_HOME = re.compile(rf"({_NUM})口之家|(?:夫妻|母子|母女|父子|父女|兄弟|姐妹)({_NUM})人")
 _PAIRS = re.compile(r"(我们俩|我俩|夫妻俩|母子俩|母女俩|父子俩|父女俩|两口子|老两口|姐妹俩|兄弟俩|我们仨)")
+_COMPANION = re.compile(r"(?:和|跟|带着|还有)(?:她们|他们|我们|她|他|我)?的?(?:老公|老婆|丈夫|妻子|爱人|儿子|女儿|妈妈|爸爸|母亲|父亲)")
 _ALONE = re.compile(r"独居|独自一人|独自在家|一个人在家|一个人住")
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MAX_PEOPLE = 5000  # beyond this it is a crowd figure in a news report, not a rescue count
@@ -89,11 +90,16 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int, int]]:
 
 
 def _groups_sum(text: str) -> int:
-    """Sum of the group counts, read in whichever order (``2个老人`` or ``老人2个``) fits more of them."""
+    """Sum of the group counts, read in whichever order (``2个老人`` or ``老人2个``) fits more of them,
+    plus one for each companion named right after a counted group (``一位孕妇和她老公`` → 2)."""
     num_first = _spans(_NUM_FIRST, text)
     noun_first = _spans(_NOUN_FIRST, text)
     chosen = noun_first if len(noun_first) > len(num_first) else num_first
-    return sum(value for _, _, value in chosen)
+    total = sum(value for _, _, value in chosen)
+    for _, end, _ in chosen:
+        if _COMPANION.match(text, end):
+            total += 1
+    return total
 
 
 def extract_people_count(text: str) -> Optional[int]:
