@@ -109,7 +109,10 @@ class Gazetteer:
             for line in handle:
                 code, name, parent, level = line.rstrip("\n").split("\t")
                 self.divisions[code] = Division(code, name, parent, level)
-                self._add_name(name, code, FULL_WEIGHT[level])
+                weight = FULL_WEIGHT[level]
+                if level == "street" and not name.endswith(("街道", "镇", "乡")):
+                    weight = 0.7  # 保税区, 机场, 开发区: a local place file may say which street holds it
+                self._add_name(name, code, weight)
                 if level == "city" and name == self.home_city:
                     home_prefix = code
                 alias = _alias(name, level)
@@ -161,22 +164,33 @@ class Gazetteer:
             code = division.parent
         return out
 
+    def _longest_at(self, text: str, i: int) -> int:
+        """End of the longest name starting at ``i`` (0 when none)."""
+        best, j, n = 0, i + 1, len(text)
+        while j <= n and text[i:j] in self._prefixes:
+            if j - i >= 2 and text[i:j] in self.names:
+                best = j
+            j += 1
+        return best
+
     def mentions(self, text: str) -> Iterator[Mention]:
-        """Longest known names (two characters or more), left to right, not overlapping."""
+        """Known names (two characters or more), left to right, not overlapping.
+
+        Where two names overlap the longer wins: in ``暴雨时楼岗社区`` the short form 时楼 (of 时楼镇)
+        gives way to 楼岗社区, in ``家住龙城广场`` 住龙 gives way to 龙城广场.
+        """
         i, n = 0, len(text)
-        names, prefixes = self.names, self._prefixes
         while i < n - 1:
-            best, j = 0, i + 1
-            while j <= n and text[i:j] in prefixes:
-                if j - i >= 2 and text[i:j] in names:
-                    best = j
-                j += 1
-            if best:
-                codes = names[text[i:best]]
-                yield Mention(i, best, text[i:best], tuple(codes), max(codes.values()))
-                i = best
-            else:
+            best = self._longest_at(text, i)
+            if not best:
                 i += 1
+                continue
+            if any(self._longest_at(text, k) - k > best - i for k in range(i + 1, best)):
+                i += 1
+                continue
+            codes = self.names[text[i:best]]
+            yield Mention(i, best, text[i:best], tuple(codes), max(codes.values()))
+            i = best
 
     def words(self, home_city: Optional[str] = None) -> Iterator[str]:
         """Full names for the tokenizer: districts and streets everywhere, the rest in ``home_city``."""

@@ -106,3 +106,12 @@ def test_community_name_that_is_a_street_name_elsewhere(locator):
     assert (community.city, community.street) == ("深圳市", "桂园街道")
     street = locator.locate("红岭街道有人被困")             # the street of that name is in 梧州
     assert street.city == "梧州市" and street.street == "红岭街道"
+
+
+@pytest.mark.parametrize("text, street", [
+    ("去年暴雨时楼岗社区附近被淹", "松岗街道"),     # 时楼 (a town's short form) overlaps 楼岗社区
+    ("其家住龙城广场旁边的小区", "龙城街道"),       # 住龙 (住龙镇) overlaps 龙城广场
+    ("福田保税区这边被困", "福保街道"),             # a bonded zone: the place file names its street
+])
+def test_overlapping_names_prefer_the_longer(locator, text, street):
+    assert locator.locate(text).street == street
