@@ -201,7 +201,7 @@ def group_requests(items: Iterable[tuple[Document, Optional[Analysis]]], *, simi
 
 
 def rule_analysis(doc: Document, *, locator=None, threshold: float = 0.5,
-                  now: Optional[datetime] = None) -> Analysis:
+                  now: Optional[datetime] = None, keywords: int = 8) -> Analysis:
     """An analysis from the rule extractors alone (rescue slots, place, keywords), used when the
     trained analyzer is not installed. Sentiment is neutral: no model has run."""
     from nlp.keywords import extract_keywords
@@ -214,4 +214,4 @@ def rule_analysis(doc: Document, *, locator=None, threshold: float = 0.5,
     rescue = slots.to_rescue() if slots.request_score >= threshold else None
     location = slots.location if slots.location is not None else Location()
     return Analysis(id=doc.id, sentiment={"label": "neutral", "score": 0.0}, rescue=rescue,
-                    location=location, keywords=extract_keywords(normalize(doc.text).text))
+                    location=location, keywords=extract_keywords(normalize(doc.text[:20000]).text, k=keywords))

@@ -96,4 +96,6 @@ class Command(BaseCommand):
         now = max((d.published_at for d in docs), default=None)
         threshold = config["nlp.rescue_threshold"]
         log.info("rescue: analysing %d documents with the rule extractors", len(docs))
-        return {d.id: rule_analysis(d, locator=locator, threshold=threshold, now=now) for d in docs}
+        count = config["nlp.keywords_count"]
+        return {d.id: rule_analysis(d, locator=locator, threshold=threshold, now=now, keywords=count)
+                for d in docs}
