@@ -73,3 +73,15 @@ def test_handwritten_sets_follow_the_contract(name):
     for row in data:
         assert set(row["vulnerable"]) <= set(VULNERABLE_GROUPS) and set(row["needs"]) <= set(NEEDS)
         assert all(extract_phones(p) == [p] for p in row["phones"])
+
+
+def test_handwritten_category_and_harmful_sets():
+    category = rows("category_handwritten_test.jsonl")
+    assert Counter(r["category"] for r in category) == {c: 4 for c in CATEGORIES}
+    harmful = rows("harmful_handwritten_test.jsonl")
+    assert all(set(r["types"]) <= set(HARMFUL_TYPES) for r in harmful)
+    assert {t for r in harmful for t in r["types"]} == set(HARMFUL_TYPES)
+    assert sum(1 for r in harmful if not r["types"]) >= 8
+    generated = {r["text"] for name in ("category", "harmful") for split in ("train", "test")
+                 for r in rows(f"{name}_{split}.jsonl")}
+    assert not generated & {r["text"] for r in category + harmful}
