@@ -130,15 +130,15 @@ class Gazetteer:
             raise ConfigError(f"{path}: gazetteer file not found; fix nlp.gazetteer_file") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-        city = self._find(data.get("city", ""), "city")
+        city = self.find(data.get("city", ""), "city")
         if city is None:
             raise ConfigError(f"{path}: key 'city' must name a city of the gazetteer, such as 深圳市")
         for district_name, streets in (data.get("places") or {}).items():
-            district = self._find(district_name, "district", parent=city.code)
+            district = self.find(district_name, "district", parent=city.code)
             if district is None:
                 raise ConfigError(f"{path}: places.{district_name} is not a district of {city.name}")
             for street_name, places in (streets or {}).items():
-                street = self._find(street_name, "street", parent=district.code)
+                street = self.find(street_name, "street", parent=district.code)
                 if street is None:
                     raise ConfigError(f"{path}: places.{district_name}.{street_name} is not a street of "
                                       f"{district_name}; use the official name with its suffix")
@@ -147,7 +147,8 @@ class Gazetteer:
                     self.divisions[code] = Division(code, str(place), street.code, "place")
                     self._add_name(str(place), code, FULL_WEIGHT["place"])
 
-    def _find(self, name: str, level: str, parent: Optional[str] = None) -> Optional[Division]:
+    def find(self, name: str, level: str, parent: Optional[str] = None) -> Optional[Division]:
+        """The division of this official name and level (under ``parent`` when given)."""
         for code in self.names.get(name, {}):
             division = self.divisions[code]
             if division.level == level and division.name == name and (parent is None or division.parent == parent):
@@ -194,7 +195,7 @@ class Gazetteer:
 
     def words(self, home_city: Optional[str] = None) -> Iterator[str]:
         """Full names for the tokenizer: districts and streets everywhere, the rest in ``home_city``."""
-        home = self._find(home_city, "city") if home_city else None
+        home = self.find(home_city, "city") if home_city else None
         for division in self.divisions.values():
             if division.level in ("district", "street"):
                 yield division.name

@@ -26,7 +26,7 @@ class Locator:
     def __init__(self, gazetteer: Optional[Gazetteer] = None, home_city: Optional[str] = "深圳市") -> None:
         self.gazetteer = gazetteer or default_gazetteer()
         self.home_city = home_city
-        if home_city and self.gazetteer._find(home_city, "city") is None:
+        if home_city and self.gazetteer.find(home_city, "city") is None:
             raise ConfigError(f"nlp.home_city is {home_city!r}, which is not a city of the gazetteer; "
                               "write the official name with its suffix, such as 深圳市")
 
@@ -67,7 +67,7 @@ class Locator:
         return support
 
     def _candidates(self, mentions: list[Mention], support: dict[str, float]) -> list[tuple[float, str, int]]:
-        home = self.gazetteer._find(self.home_city, "city") if self.home_city else None
+        home = self.gazetteer.find(self.home_city, "city") if self.home_city else None
         scored = []
         seen = set()
         for mention in mentions:

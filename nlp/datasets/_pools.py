@@ -33,7 +33,9 @@ def shenzhen_places(rng: random.Random) -> list[tuple[str, str, str, str]]:
 
 
 def mobile(rng: random.Random) -> str:
-    return rng.choice("3456789")[0:0] + "1" + rng.choice("35789") + "".join(rng.choice("0123456789") for _ in range(9))
+    """A random mobile number (1[35789] + 9 digits)."""
+    rng.choice("3456789")  # an unused draw, kept so the committed files stay reproducible
+    return "1" + rng.choice("35789") + "".join(rng.choice("0123456789") for _ in range(9))
 
 
 def landline(rng: random.Random) -> str:

@@ -106,3 +106,11 @@ def test_megabyte_text_reads_its_first_window():
     text = REQUEST + "后续情况说明。" * 300_000  # 2 MB
     slots = extract_rescue(text)
     assert slots.phones == ["13800138000"] and slots.street == "民治街道"
+
+
+@pytest.mark.parametrize("text", [
+    "救命，我们一家被困在民治街道锦绣花园3栋，看到的请拨打13800138000联系我",
+    "水到胸口了，谁能来救我们，可以联系我13800138000，观澜街道牛湖村",
+])
+def test_requests_that_borrow_notice_words(text):
+    assert extract_rescue(text).request_score >= 0.5
