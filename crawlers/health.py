@@ -30,6 +30,7 @@ class CrawlOutcome:
     blocked_answers: int = 0
     captcha_pages: int = 0
     not_modified: int = 0
+    fetch_seconds: float = 0.0          # Scrapy's own run time, without the child's start-up
     last_error: Optional[str] = None
 
 

@@ -178,6 +178,7 @@ class CrawlStage(Stage):
         outcome.blocked_answers = int(stats.get("yuqing/blocked_answers", 0))
         outcome.captcha_pages = int(stats.get("yuqing/captcha_pages", 0))
         outcome.not_modified = int(stats.get("yuqing/not_modified", 0))
+        outcome.fetch_seconds = float(stats.get("elapsed_time_seconds", 0.0) or 0.0)
 
     # the child process ------------------------------------------------------------------------
     def _events(self, job: dict[str, Any]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -124,9 +125,28 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset[str]:
+    """Characters OpenCC's t2s dictionary changes (a quick test before the slow conversion)."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    chars = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if source and targets.split(" ")[0] != source:
+            chars.add(source)
+    return frozenset(chars)
+
+
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese (OpenCC t2s); other text passes unchanged."""
-    return _t2s().convert(text) if text else text
+    if not text:
+        return text
+    traditional = _traditional_chars()
+    if traditional and not any(ch in traditional for ch in text):
+        return text  # nothing to convert: most posts are in Simplified Chinese already
+    return _t2s().convert(text)
 
 
 def detect_encoding(body: bytes) -> Optional[str]:
@@ -155,6 +175,9 @@ def looks_like_block_page(html: str) -> bool:
     """A captcha, a login wall or an anti-bot notice rather than content (short page with a marker)."""
     if not html or len(html) > 50_000:
         return False
+    lowered = html.lower()
+    if not any(marker in lowered for marker in CAPTCHA_MARKERS):
+        return False  # the cheap test first: most pages carry no marker at all
     try:
         root = lxml.html.fromstring(html)
     except (etree.ParserError, ValueError):

@@ -264,7 +264,7 @@ def atom(h, path, query, hits):
 
 
 API_POSTS = [
-    {"mid": f"m{i}", "content": text, "user": {"name": f"用户{i}"}, "ts": int(time.time()) - i * 600,
+    {"mid": f"m{i}", "content": text, "user": {"name": f"用户{i}"}, "ts": int(time.time()) - (8 - i) * 600,
      "stats": {"like": i * 3, "repost": i, "comment": i * 2}, "reply_to": ("m1" if i in (2, 5) else None)}
     for i, text in enumerate([
         "民治街道某小区地下车库进水，多辆车被淹，有没有人知道物业联系方式？",
