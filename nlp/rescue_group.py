@@ -180,7 +180,9 @@ def group_requests(items: Iterable[tuple[Document, Optional[Analysis]]], *, simi
     groups: list[_Group] = []
     index = _Index(similarity)
     for entry in entries:
-        if entry.is_request and not entry.says_safe:
+        if entry.is_request:
+            # a request stays a request even if it says 已转移 of some people: its score already
+            # weighed those words, and "还有3人被困" must not close the case
             found = index.find(entry, similarity)
             if found is None:
                 found = len(groups)
@@ -192,9 +194,6 @@ def group_requests(items: Iterable[tuple[Document, Optional[Analysis]]], *, simi
             found = index.find(entry, similarity * 0.75)
             if found is not None:
                 groups[found].safe.append(entry)
-            elif entry.is_request:  # says "safe" but matches nothing: keep it rather than lose it
-                groups.append(_Group(items=[entry]))
-                index.add(entry, len(groups) - 1)
     records = [_merge(g) for g in groups if g.items]
     records.sort(key=lambda r: (r["status"] == "safe", -r["urgency"], r["first_seen"]))
     return records

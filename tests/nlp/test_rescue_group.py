@@ -82,6 +82,15 @@ def test_near_identical_text_without_phone_merges():
     assert [r["doc_ids"] for r in group_requests(items)] == [["0", "1"]]
 
 
+def test_partial_evacuation_update_keeps_the_request_open():
+    first = Document(id="p1", text="求救！坪山区马峦街道沙湖村，两位老人一个小孩被困二楼，水还在涨，电话13711112222",
+                     published_at=T0)
+    update = Document(id="p2", text="已转移了两位老人，还有一个小孩被困在二楼出不来，快来人，电话13711112222",
+                      published_at=T0 + timedelta(minutes=30))
+    records = group_requests([(d, rule_analysis(d)) for d in (first, update)])
+    assert len(records) == 1 and records[0]["doc_ids"] == ["p1", "p2"] and records[0]["status"] == "open"
+
+
 def test_safe_post_about_nothing_known_is_dropped():
     doc = Document(id="x", text="已安全，谢谢大家", published_at=T0)
     assert group_requests([(doc, rule_analysis(doc))]) == []
