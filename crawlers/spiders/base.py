@@ -133,8 +133,8 @@ class SourceSpider(scrapy.Spider):
         return Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=list_page)
 
     def next_page(self, url: Optional[str], callback, response: Response) -> Iterable[Request]:
-        """Follow pagination within ``max_pages``."""
-        if url and self.pages < self.max_pages:
+        """Follow pagination; ``max_pages`` counts the first page too."""
+        if url and self.pages < self.max_pages - 1:
             self.pages += 1
             yield self.request(response.urljoin(url), callback, list_page=True)
 

@@ -64,6 +64,8 @@ class FixtureSite:
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
         self.etag_version = 1
+        self.user_agents: set[str] = set()
+        self.proxied = 0   # requests that came in proxy form (absolute URI)
 
     def add_news(self, hours_ago: float = 0.0, title: str | None = None) -> dict:
         n = len(self.news) + 1
@@ -136,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
         site = self.fixture
         with site.lock:
+            site.user_agents.add(self.headers.get("User-Agent", ""))
+            site.proxied += self.path.startswith("http://")
             site.hits[path] += 1
             site.hit_times.setdefault(path, []).append(time.monotonic())
             hits = site.hits[path]
