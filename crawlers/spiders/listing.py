@@ -13,6 +13,8 @@ class ListingSpider(SourceSpider):
     """
 
     source_type = "news"
+    #: an empty list page means the selectors no longer fit the site (a search may rightly find nothing)
+    empty_list_is_error = True
     options = {
         "start_urls": Option(list, required=True, help="first list page(s)"),
         "list_item": Option(str, required=True, help="selector of one entry on a list page"),
@@ -38,7 +40,10 @@ class ListingSpider(SourceSpider):
             return
         entries = select(response, self.opt("list_item"))
         if not entries:
-            self.report(response.url, "empty list page (no entry matched list_item)")
+            if self.empty_list_is_error:
+                self.report(response.url, "empty list page (no entry matched list_item)")
+            else:
+                self.logger.info("%s: no results", response.url)
             return
         fresh = 0
         for entry in entries:

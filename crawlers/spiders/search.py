@@ -15,6 +15,7 @@ class SearchSpider(ListingSpider):
     sites expect GBK). Keywords come from the source's ``keywords`` or else ``crawl.keywords``.
     """
 
+    empty_list_is_error = False
     options = {k: v for k, v in ListingSpider.options.items() if k != "start_urls"}
     options.update({
         "url_template": Option(str, required=True, help="search URL with {keyword}, e.g. https://…/s?q={keyword}"),

@@ -102,6 +102,7 @@ def test_search_pages_filled_with_monitored_keywords(site, make_config, sqlite_s
     report, docs = crawl(make_config([source], keywords=["欠薪", "暴雨", "没有这个词"]), sqlite_store, "find")
     assert sorted(d.title for d in docs) == ["民治街道暴雨积水（1）", "观澜街道欠薪讨薪（3）"]
     assert site.hits["/search"] == 3
+    assert report.extra["health"]["state"] == "ok"            # a keyword without results is no error
 
 
 def test_user_spider_by_dotted_path(site, make_config, sqlite_store, monkeypatch):
