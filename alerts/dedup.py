@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from alerts.lifecycle import modify, record_change
 from alerts.rules.base import Finding
@@ -38,25 +38,43 @@ def open_alert_id(store, key: str) -> Optional[str]:
 
 
 def apply_finding(store, rule_name: str, finding: Finding, severity: str, reasons: list[str], now: datetime,
-                  extra: dict[str, Any], realert_minutes: int, silences: list[dict]) -> Outcome:
-    """Create or update the open alert for ``finding``; say whether it should be notified."""
+                  extra: dict[str, Any], realert_minutes: int, silences: list[dict],
+                  notify_if: Callable[[Alert], bool] = lambda alert: True,
+                  existing: Optional[str] = "?") -> Outcome:
+    """Create or update the open alert for ``finding``; say whether it should be notified.
+
+    ``notify_if`` says whether an alert that is due a notification gets one (severity floor,
+    notifiers configured); ``notified_at`` is then written with the alert, in the same write.
+    ``existing`` is the open alert's id when the caller already looked it up.
+    """
     key = dedup_key(rule_name, finding)
     silence = silenced(silences, rule_name, finding.street, finding.category, now)
     for _ in range(3):
-        existing = open_alert_id(store, key)
+        if existing == "?":
+            existing = open_alert_id(store, key)
         if existing is None:
             alert = _new_alert(rule_name, key, finding, severity, reasons, now, extra)
+            notify = silence is None and notify_if(alert)
+            if notify:
+                setattr(alert, "notified_at", now.isoformat())
             try:
                 store.update_record("alerts", alert, None)
             except ConflictError:
+                existing = "?"
                 continue  # created by someone else meanwhile: update that one instead
-            return Outcome(alert, "created", silence is None, silence)
+            return Outcome(alert, "created", notify, silence)
         result: dict[str, Any] = {}
-        alert = modify(store, existing, lambda a: _merge(a, finding, severity, reasons, now, result,
-                                                          realert_minutes))
-        event = result.get("event", "unchanged")
-        notify = result.get("notify", False) and silence is None
-        return Outcome(alert, event, notify, silence)
+
+        def change(alert: Alert) -> Optional[Alert]:
+            merged = _merge(alert, finding, severity, reasons, now, result, realert_minutes)
+            result["notify"] = bool(merged is not None and result.get("notify") and silence is None
+                                    and notify_if(merged))
+            if result["notify"]:
+                setattr(merged, "notified_at", now.isoformat())
+            return merged
+
+        alert = modify(store, existing, change)
+        return Outcome(alert, result.get("event", "unchanged"), result["notify"], silence)
     raise ConflictError(f"alert for {key} could not be written; it will be tried again next cycle")
 
 

@@ -80,6 +80,10 @@ class Dispatcher:
     def route_of(self, alert: Alert) -> Route:
         return self.router.route(alert.street, alert.category)
 
+    def has_notifiers(self, route: Route) -> bool:
+        names = route.notifiers if route.notifiers is not None else list(self.notifiers)
+        return any(name in self.notifiers for name in names)
+
     def route_of_parts(self, street, category) -> Route:
         return self.router.route(street, category)
 

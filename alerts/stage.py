@@ -11,7 +11,6 @@ from alerts.collect import CURSOR_KEY, collect, tokenize_items
 from alerts.dedup import Outcome, apply_finding, dedup_key, open_alert_id
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
-from alerts.lifecycle import modify
 from alerts.rules.base import EvalContext, Finding, Item, Rule
 from alerts.rules.case_match import similar
 from alerts.schema import load_rules
@@ -54,6 +53,7 @@ class AlertEngine:
         self.calendar = calendar
         self.cases = cases
         self.dispatcher = dispatcher or Dispatcher.from_config(config, store)
+        self.cache: dict = {}  # work shared by the rules of one cycle; emptied at each cycle
 
     @classmethod
     def from_config(cls, config, store, providers: bool = True) -> "AlertEngine":
@@ -63,24 +63,26 @@ class AlertEngine:
         return cls(config, store, rules, calendar=calendar, cases=cases)
 
     def evaluate(self, rule: Rule, items: list[Item], incidents: list, now: datetime, state: dict,
-                 sources: list) -> list[Finding]:
+                 sources: list, cache: Optional[dict] = None) -> list[Finding]:
         ctx = EvalContext(now=now, items=items, incidents=incidents, state=state, store=self.store,
-                          calendar=self.calendar, cases=self.cases, sources=sources)
+                          calendar=self.calendar, cases=self.cases, sources=sources,
+                          cache=self.cache if cache is None else cache)
         return rule.evaluate(ctx)
 
     def raise_finding(self, rule: Rule, finding: Finding, now: datetime) -> Outcome:
         """Grade, enrich, de-duplicate, route and queue the notification of one finding."""
-        fresh = open_alert_id(self.store, dedup_key(rule.name, finding)) is None
-        self._enrich(finding, now, fresh)
+        existing = open_alert_id(self.store, dedup_key(rule.name, finding))
+        self._enrich(finding, now, existing is None)
         severity, reasons = grade(finding.severity or rule.spec.severity, finding.evidence, rule.spec.max_severity)
         route = self.dispatcher.route_of_parts(finding.street, finding.category)
         realert = rule.spec.realert_minutes if rule.spec.realert_minutes is not None else self.config["alerts.realert_minutes"]
+        floor = severity_rank(self.config["alerts.notify_min_severity"])
         outcome = apply_finding(self.store, rule.name, finding, severity, finding.reasons + reasons, now,
                                 {"department": route.department, "contacts": route.contacts},
-                                realert, list(self.config["alerts.silences"]))
-        floor = self.config["alerts.notify_min_severity"]
-        if outcome.notify and severity_rank(outcome.alert.severity) <= severity_rank(floor):
-            outcome.alert = modify(self.store, outcome.alert.id, lambda a: _stamp(a, now))
+                                realert, list(self.config["alerts.silences"]),
+                                notify_if=lambda a: severity_rank(a.severity) <= floor and self.dispatcher.has_notifiers(route),
+                                existing=existing)
+        if outcome.notify:
             self.dispatcher.enqueue(outcome.alert, outcome.event, now)
         return outcome
 
@@ -100,7 +102,8 @@ class AlertEngine:
         if fresh and finding.incident_id and not finding.similar_cases and limit > 0:
             incident = self.store.get_record("incidents", finding.incident_id)
             if incident is not None:
-                ctx = EvalContext(now=now, items=[], incidents=[], state={}, store=self.store, cases=self.cases)
+                ctx = EvalContext(now=now, items=[], incidents=[], state={}, store=self.store, cases=self.cases,
+                                  cache=self.cache)
                 matches = similar(ctx, incident, limit)
                 finding.similar_cases = [{"case_id": m["case_id"], "score": round(m["score"], 3)} for m in matches]
                 if any(m.get("bad_outcome") for m in matches):
@@ -116,11 +119,6 @@ class AlertEngine:
                 count += 1
                 self.dispatcher.enqueue(escalated, "escalated", now, contacts)
         return count
-
-
-def _stamp(alert, now: datetime):
-    setattr(alert, "notified_at", now.isoformat())
-    return alert
 
 
 class AlertStage(Stage):
@@ -148,6 +146,7 @@ class AlertStage(Stage):
             tokenize_items(batch.items)
         sources = self.store.find_records("sources", limit=10000)
         report = StageReport(self.name, processed=len(batch.items))
+        self.engine.cache = {}
         states: dict[str, dict] = {}
         events: dict[str, int] = {}
         for rule in self.engine.rules:

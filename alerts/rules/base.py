@@ -114,6 +114,8 @@ class EvalContext:
     calendar: Any = None
     cases: Any = None
     sources: list[Any] = field(default_factory=list)
+    #: shared by every rule of one cycle, for work several rules would repeat (case look-ups, grouping)
+    cache: dict[str, Any] = field(default_factory=dict)
 
 
 class Rule:

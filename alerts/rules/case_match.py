@@ -55,7 +55,14 @@ class CaseMatchRule(Rule):
 
 
 def similar(ctx: EvalContext, incident, limit: int) -> list[dict]:
-    """Similar cases as dicts {case_id, title, score, reasons, bad_outcome}, best first."""
+    """Similar cases as dicts {case_id, title, score, reasons, bad_outcome}, best first (cached per cycle)."""
+    key = f"similar:{incident.id}:{incident.size}:{limit}"
+    if key not in ctx.cache:
+        ctx.cache[key] = _similar(ctx, incident, limit)
+    return [dict(m) for m in ctx.cache[key]]
+
+
+def _similar(ctx: EvalContext, incident, limit: int) -> list[dict]:
     found = []
     if ctx.cases is not None:
         try:

@@ -33,7 +33,10 @@ class RescueRequestRule(Rule):
             return []
         known = ctx.state.setdefault("identities", {})  # phone / address -> request key
         findings = []
-        for group in group_items(items):
+        cache_key = "rescue-groups:" + ",".join(i.doc.id for i in items)
+        if cache_key not in ctx.cache:  # every rescue rule of a cycle groups the same requests once
+            ctx.cache[cache_key] = group_items(items)
+        for group in ctx.cache[cache_key]:
             idents = _identities(group)
             key = next((known[i] for i in idents if i in known), None) or "req:" + stable_id(group["doc_ids"][0])[:16]
             for ident in idents:

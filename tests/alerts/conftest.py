@@ -9,15 +9,6 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))  # alert_builders, loopback
 
-if not (Path(__file__).parents[1] / "conftest.py").exists():  # until the shared store fixtures land
-    @pytest.fixture
-    def store(tmp_path):
-        from yuqing.storage.sqlite import SQLiteStore
-        s = SQLiteStore(tmp_path / "store.sqlite")
-        yield s
-        s.close()
-
-
 @pytest.fixture
 def http():
     from loopback import CaptureServer
