@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_cluster.py events      # BCubed F1 and noise share, e5 query vs passage
     .venv/bin/python bench/bench_cluster.py thucnews    # NMI/ARI vs TF-IDF + k-means, 3,000 titles
     .venv/bin/python bench/bench_cluster.py speed       # 100k precomputed embeddings; online ms/doc
+    .venv/bin/python bench/bench_cluster.py engine      # the whole incident run on 100k documents
     .venv/bin/python bench/bench_cluster.py all
 
 Figures go to stdout; bench/README.md keeps the last ones measured.
@@ -156,9 +157,31 @@ def bench_speed(params: DensityParams, n: int) -> None:
     print(f"online assignment against {len(assigner)} incidents: {per_doc:.3f} ms per document")
 
 
+def bench_engine(params: DensityParams, n: int) -> None:
+    """The whole incident run (clusters, c-TF-IDF labels, facets, bursts, amplification, ids)."""
+    from datetime import timedelta
+
+    from clustering.engine import EngineParams, Window, recluster
+    from yuqing.records import DEFAULT_TZ, Document
+
+    rows = [json.loads(line) for line in EVENTS.read_text(encoding="utf-8").splitlines()]
+    start = datetime(2024, 6, 10, tzinfo=DEFAULT_TZ)
+    rng = np.random.default_rng(0)
+    docs = [Document(id=f"d{i}", text=rows[i % len(rows)]["text"], author=f"u{rng.integers(50000)}",
+                     published_at=start + timedelta(minutes=int(rng.integers(0, 72 * 60))))
+            for i in range(n)]
+    window = Window(docs, structured(n))
+    started = time.time()
+    outcome = recluster(window, [], start + timedelta(hours=72), EngineParams(density=params))
+    elapsed = time.time() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"whole incident run on {n:,} documents (precomputed embeddings): {elapsed:.1f} s, "
+          f"peak RSS {peak_mb:.0f} MB, {len(outcome.incidents)} incidents")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("events", "thucnews", "speed", "all"))
+    parser.add_argument("what", choices=("events", "thucnews", "speed", "engine", "all"))
     parser.add_argument("--titles", type=int, default=3000)
     parser.add_argument("--docs", type=int, default=100_000)
     args = parser.parse_args()
@@ -171,6 +194,8 @@ def main() -> None:
         bench_thucnews(params, args.titles)
     if args.what in ("speed", "all"):
         bench_speed(params, args.docs)
+    if args.what in ("engine", "all"):
+        bench_engine(params, args.docs)
 
 
 if __name__ == "__main__":

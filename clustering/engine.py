@@ -48,12 +48,25 @@ class Window:
 
     def __post_init__(self) -> None:
         self.position = {d.id: i for i, d in enumerate(self.docs)}
+        self._peers: Optional[dict[tuple[str, str], list[datetime]]] = None
 
     def peer_key(self, doc_id: str) -> tuple[str, str]:
         analysis = self.analyses.get(doc_id)
         if analysis is None:
             return ("", "")
         return (analysis.location.street or "", analysis.top_category or "")
+
+    def peer_times(self, key: tuple[str, str]) -> list[datetime]:
+        """Publication times of the window's posts on the same street and category.
+
+        An incident with neither facet is compared with the whole window.
+        """
+        if self._peers is None:
+            self._peers = defaultdict(list)
+            for doc in self.docs:
+                self._peers[self.peer_key(doc.id)].append(doc.published_at)
+                self._peers["all"].append(doc.published_at)
+        return self._peers["all"] if key == ("", "") else self._peers.get(key, [])
 
 
 @dataclass
@@ -132,10 +145,23 @@ def assign_new(window: Window, incidents: Sequence[Incident], new_ids: Sequence[
     return outcome
 
 
+#: Most documents tokenized for the labels of one run; each class gets an even share, so a huge
+#: window costs no more than this (jieba is the slow part of labelling).
+LABEL_BUDGET = 20000
+
+
 def _keywords(window: Window, ordered: list[list[int]], labels: np.ndarray, top: int) -> list[list[str]]:
-    texts = {index: [window.docs[r].text for r in rows] for index, rows in enumerate(ordered)}
-    noise_rows = np.flatnonzero(labels == NOISE)[:5000]
-    texts["noise"] = [window.docs[r].text for r in noise_rows]
+    share = max(30, LABEL_BUDGET // (len(ordered) + 1))
+    rng = np.random.default_rng(0)
+
+    def sample(rows) -> list[str]:
+        rows = list(rows)
+        if len(rows) > share:
+            rows = rng.choice(rows, share, replace=False).tolist()
+        return [window.docs[r].text for r in rows]
+
+    texts = {index: sample(rows) for index, rows in enumerate(ordered)}
+    texts["noise"] = sample(np.flatnonzero(labels == NOISE))
     found = class_keywords(texts, top=top, skip=("noise",))
     return [found.get(index, []) for index in range(len(ordered))]
 
@@ -151,9 +177,7 @@ def build_incident(incident_id: str, rows: Sequence[int], window: Window, keywor
     times = [d.published_at for d in docs]
     first_seen = min([*times, *([previous.first_seen] if previous and previous.first_seen else [])])
     peer_key = (streets[0] if streets else "", category or "")
-    peer_times = [d.published_at for d in window.docs
-                  if peer_key == ("", "") or window.peer_key(d.id) == peer_key]
-    bursting = burst(times, peer_times, now, params.bursts)
+    bursting = burst(times, window.peer_times(peer_key), now, params.bursts)
     amplified = amplification(docs, window.vectors[[window.position[d.id] for d in docs]], params.amplification)
     doc_ids = kept + [d.id for d in docs]
     extra = {k: getattr(previous, k) for k in ("created_at", "parent_ids", "merged_from")

@@ -15,8 +15,10 @@ from nlp.segment import tokenize
 
 
 def useful(word: str) -> bool:
-    """Words worth a label: two characters or more, not a bare number."""
-    return len(word) >= 2 and not word.replace(".", "").isdigit()
+    """Words worth a label: two characters or more, not a number, never a phone or ID number."""
+    if len(word) < 2 or word.replace(".", "").isdigit():
+        return False
+    return sum(ch.isdigit() for ch in word) < 6  # personal numbers never become public keywords
 
 
 def class_keywords(texts_by_class: Mapping[Hashable, Sequence[str]], *, top: int = 10,

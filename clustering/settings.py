@@ -15,7 +15,7 @@ SETTINGS = [
             "multilingual-e5-small, the default), `tfidf` (character TF-IDF + SVD, no model), or a "
             "dotted path to your own Embedder class."),
     Setting("clustering.prefix", "query: ", "e5 prefix used for clustering (`query: ` measured better "
-            "than `passage: `; see bench/README.md).", choices=("query: ", "passage: ")),
+            "than `passage: `; see clustering/README.md).", choices=("query: ", "passage: ")),
     Setting("clustering.window_hours", 72, "Sliding window re-clustered on each run, in hours.", type=int,
             check=_positive),
     Setting("clustering.window_anchor", "now", "Where the window ends: `now`, or `latest` (the newest "

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from clustering.embedders import EmbeddingCache, build_embedder, embed_documents
 from clustering.engine import EngineParams, Outcome, Window, assign_new, closed_incident, recluster
 from yuqing.pipeline import Stage, StageReport
-from yuqing.records import Document, Incident, now as wall_clock
+from yuqing.records import DEFAULT_TZ, Document, Incident, now as wall_clock
 from yuqing.storage.base import JsonRecord
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class ClusterStage(Stage):
             if total + per_day[day] > limit:
                 break
             total += per_day[day]
-            start = datetime.fromisoformat(day).replace(tzinfo=end.tzinfo)
+            start = datetime.fromisoformat(day).replace(tzinfo=DEFAULT_TZ)  # days are Shanghai days
         log.warning("clustering window shortened to start %s: %d documents exceed "
                     "clustering.max_window_docs=%d", start.isoformat(), sum(per_day.values()), limit)
         return max(start, since)

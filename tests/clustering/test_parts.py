@@ -136,3 +136,9 @@ def test_new_accounts_count_as_coordinated():
 def test_distinct_authors():
     assert distinct_authors(copies(6, ["a", "b"])) == 2
     assert distinct_authors([Document(id="x", text="t", published_at=T0)]) is None
+
+
+def test_phone_and_id_numbers_never_become_keywords():
+    texts = {"a": ["求助电话13800138000，身份证11010119900307123X，民治积水"] * 5, "b": ["观澜工厂欠薪"] * 5}
+    words = class_keywords(texts, top=20)["a"]
+    assert words and not any(sum(ch.isdigit() for ch in w) >= 6 for w in words)

@@ -138,3 +138,11 @@ def test_a_crowded_window_is_shortened_to_its_newest_days(sqlite_store, tmp_path
     report = stage_for(sqlite_store, tmp_path, clock, "clustering.max_window_docs=15").run_once()
     assert report.processed == 12
     assert {i for inc in incidents(sqlite_store).values() for i in inc.doc_ids} == {d.id for d in new}
+
+
+def test_replayed_past_data_clusters_with_the_window_anchored_at_the_newest_post(sqlite_store, tmp_path):
+    sqlite_store.put_documents(event_docs("flood", 12) + event_docs("gym", 12))  # June 2024, long past
+    stage = ClusterStage(cluster_config(tmp_path, "clustering.window_anchor=latest"), sqlite_store)
+    report = stage.run_once()
+    assert report.processed == 24 and report.created == 2
+    assert {i.state for i in incidents(sqlite_store).values()} <= {"emerging", "growing", "peak", "declining"}
