@@ -68,3 +68,19 @@ def test_cases_import_export_show_history(run, tmp_path):
     assert code == 1 and "no case 'nope'" in err
     code, _, err = run("cases", "draft-from-alert", "no-alert")
     assert code == 1 and "no alert 'no-alert'" in err
+
+
+def test_cases_similar_to_a_stored_incident(run, tmp_path):
+    from yuqing.records import Incident
+    from yuqing.storage.sqlite import SQLiteStore
+
+    with SQLiteStore(tmp_path / "x.sqlite") as store:
+        store.put_records("incidents", [Incident(id="inc-9", label="民治街道 小区 物业费 上涨", category="property_management",
+                                                 keywords=["物业", "业委会"], streets=["民治街道"])])
+    code, out, _ = run("cases", "similar", "--incident", "inc-9", "--limit", "2", "--format", "json")
+    assert code == 0
+    [first, _] = lines(out)
+    assert first["case_id"] in {"property-fee-dispute-pattern", "jingzhou-building-self-management"}
+    assert "same category: property_management" in first["reasons"]
+    code, _, err = run("cases", "similar", "--incident", "nope")
+    assert code == 1 and "no incident 'nope'" in err

@@ -104,7 +104,6 @@ class Command(BaseCommand):
         return 0
 
     def _draft_from_alert(self, args, ctx, library) -> int:
-        from yuqing.records import Alert
         alert = ctx.store.get_record("alerts", args.alert_id)
         if alert is None:
             raise NotFound(f"no alert {args.alert_id!r}; list alerts with `yuqing alerts list`")
