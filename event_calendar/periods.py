@@ -1,5 +1,5 @@
 """Calendar periods that learned peaks are tested in: solar months, the weeks before 春节, the
-official holidays, and the seasons of the calendar.
+official holidays, and the seasons of the shipped calendar.
 
 Each period has an occurrence per year (a set of days) and a way to become a calendar entry when an
 analyst accepts a peak found in it.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable
 
+from event_calendar.expand import _safe_date
 from event_calendar.holidays import holiday_span
 from event_calendar.lunar import spring_festival
 
@@ -53,11 +54,25 @@ def _holiday(name: str) -> Period:
                   lambda year: holiday_span(year, name), {"kind": "holiday", "holiday": name})
 
 
-def default_periods() -> list[Period]:
+def _season(entry) -> Period:
+    (fm, fd), (tm, td) = entry.month_day(entry.from_), entry.month_day(entry.to)
+
+    def span(year: int) -> tuple[date, date]:
+        end_year = year + (1 if (tm, td) < (fm, fd) else 0)
+        return _safe_date(year, fm, fd), _safe_date(end_year, tm, td)
+    return Period(f"season:{entry.name}", entry.name, span, {"kind": "season", "from": entry.from_, "to": entry.to})
+
+
+def default_periods(seasons: bool = True) -> list[Period]:
+    """Months (day of year), the weeks before 春节 (lunar), official holidays and, with ``seasons``,
+    the seasons of the shipped calendar (汛期, 台风季, …)."""
     periods = [_month(m) for m in range(1, 13)]
     periods.append(Period("pre_spring_festival", "the 4 weeks before 春节", _pre_spring,
                           {"kind": "lunar", "lunar_month": 1, "lunar_day": 1, "before": 28}))
     periods.extend(_holiday(name) for name in HOLIDAY_NAMES_ZH)
+    if seasons:
+        from event_calendar.loaders import DEFAULT_FILE, load_entries
+        periods.extend(_season(e) for e in load_entries(DEFAULT_FILE) if e.kind == "season")
     return periods
 
 

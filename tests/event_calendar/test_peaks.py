@@ -73,6 +73,16 @@ def test_planted_holiday_peak():
     assert ("民治街道", "holiday:national_day") in keys
 
 
+def test_planted_typhoon_season_peak():
+    rng = random.Random(13)
+    events = noise(rng)
+    for year in range(2022, 2026):
+        for _ in range(10):
+            events.append(Event(date(year, 7, 1) + timedelta(days=rng.randrange(92)), "natural_disaster", "民治街道"))
+    keys = {(p.street, p.period.key) for p in find_peaks(events, FIRST, LAST)}
+    assert ("民治街道", "season:台风季") in keys
+
+
 def _incident(i, day, category, street):
     seen = datetime.combine(day, time(10), DEFAULT_TZ)
     return Incident(id=f"inc-{i}", label=f"{street} {category}", category=category, streets=[street],
@@ -112,3 +122,32 @@ def test_learn_from_noise_in_the_store_proposes_nothing(store):
     store.flush()
     assert learn(store, date(2026, 1, 1)) == []
     assert store.count_records("calendar_proposals") == 0
+
+
+def test_learn_from_document_days(store):
+    """With documents as a source, each day with documents of a category and street is one event."""
+    from yuqing.records import Analysis, Document
+
+    rng = random.Random(8)
+    docs, analyses = [], []
+
+    def add(day, category, street):
+        doc_id = f"d{len(docs)}"
+        docs.append(Document(id=doc_id, text=f"{street} {category}", published_at=datetime.combine(day, time(9), DEFAULT_TZ)))
+        analyses.append(Analysis(id=doc_id, sentiment={"label": "negative", "score": 0.8},
+                                 categories=[{"label": category, "score": 0.9}],
+                                 location={"district": "龙华区", "street": street, "confidence": 0.9}))
+    span = (LAST - FIRST).days + 1
+    for street in ("观澜街道", "民治街道"):
+        for _ in range(60):
+            add(FIRST + timedelta(days=rng.randrange(span)), "labor_dispute", street)
+    for year in (2023, 2024, 2025):
+        for offset in rng.sample(range(1, 29), 9):
+            add(spring_festival(year) - timedelta(days=offset), "labor_dispute", "观澜街道")
+    store.put_documents(docs)
+    store.put_analyses(analyses)
+    store.flush()
+    assert learn(store, date(2026, 1, 1)) == []  # documents are not counted unless asked
+    records = learn(store, date(2026, 1, 1), sources=("documents",))
+    assert [(r.street, r.period) for r in records if r.street == "观澜街道"][0] == ("观澜街道", "pre_spring_festival")
+    assert not [r for r in records if r.street == "民治街道"]
