@@ -74,7 +74,7 @@ class ForumSpider(SourceSpider):
         common = dict(body_html=body, author=select_text(post, self.opt("post_author")),
                       published=select_text(post, self.opt("post_time")))
         if opening:
-            return self.item(url=thread_url, title=title, **common)
+            return None if self.is_seen(thread_url) else self.item(url=thread_url, title=title, **common)
         native = select_text(post, self.opt("post_id")) or f"{response.url}#{number}"
         anchor = f"{thread_url}#{native}"
         if self.is_seen(native_id=anchor):
