@@ -66,5 +66,8 @@ SETTINGS = [
     Setting("alerts.delivery_timeout_seconds", 10.0, "Timeout of one delivery attempt.", type=float, check=_positive),
     Setting("alerts.delivery_max_cycles", 50, "A delivery still failing after this many cycles is marked failed "
             "(the alert stays in the queue).", type=int, check=_positive),
+    Setting("alerts.case_lookups_per_cycle", 20, "Most case-library look-ups (one embedding each) per cycle; "
+            "incidents past it are looked up next cycle, so a burst of new incidents cannot stall alerting.",
+            type=int, check=_positive),
     Setting("alerts.similar_cases", 3, "Similar past cases attached to an incident's alert (0: none).", type=int),
 ]

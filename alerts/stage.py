@@ -105,6 +105,8 @@ class AlertEngine:
                 ctx = EvalContext(now=now, items=[], incidents=[], state={}, store=self.store, cases=self.cases,
                                   cache=self.cache)
                 matches = similar(ctx, incident, limit)
+                if matches is None:
+                    return  # look-up budget spent this cycle; the case_match rule still sees it later
                 finding.similar_cases = [{"case_id": m["case_id"], "score": round(m["score"], 3)} for m in matches]
                 if any(m.get("bad_outcome") for m in matches):
                     finding.evidence.setdefault("case_outcome_bad", True)
@@ -146,7 +148,7 @@ class AlertStage(Stage):
             tokenize_items(batch.items)
         sources = self.store.find_records("sources", limit=10000)
         report = StageReport(self.name, processed=len(batch.items))
-        self.engine.cache = {}
+        self.engine.cache = {"case_budget": cfg["alerts.case_lookups_per_cycle"]}
         states: dict[str, dict] = {}
         events: dict[str, int] = {}
         for rule in self.engine.rules:

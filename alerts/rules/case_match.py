@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Optional
 
 from alerts.rules import RULE_TYPES
 from alerts.rules.base import EvalContext, Finding, Rule
@@ -34,9 +35,11 @@ class CaseMatchRule(Rule):
                 continue
             if self.match.get("categories") and inc.category not in self.match["categories"]:
                 continue
+            found = similar(ctx, inc, self.opts.get("limit", 3))
+            if found is None:
+                continue  # look-up budget spent: checked next cycle
             checked[inc.id] = inc.size
-            matches = [m for m in similar(ctx, inc, self.opts.get("limit", 3))
-                       if m["score"] >= self.opts.get("min_score", 0.6)]
+            matches = [m for m in found if m["score"] >= self.opts.get("min_score", 0.6)]
             if not matches:
                 continue
             bad = any(m.get("bad_outcome") for m in matches)
@@ -54,10 +57,20 @@ class CaseMatchRule(Rule):
         return findings
 
 
-def similar(ctx: EvalContext, incident, limit: int) -> list[dict]:
-    """Similar cases as dicts {case_id, title, score, reasons, bad_outcome}, best first (cached per cycle)."""
+def similar(ctx: EvalContext, incident, limit: int) -> Optional[list[dict]]:
+    """Similar cases as dicts {case_id, title, score, reasons, bad_outcome}, best first.
+
+    Cached per cycle. Each look-up embeds the incident (about 10 ms, far more on a loaded machine),
+    so a cycle spends at most ``ctx.cache["case_budget"]`` of them; past that, ``None`` means "not
+    looked up this cycle" and the caller tries again next cycle.
+    """
     key = f"similar:{incident.id}:{incident.size}:{limit}"
     if key not in ctx.cache:
+        budget = ctx.cache.get("case_budget")
+        if budget is not None:
+            if budget <= 0:
+                return None
+            ctx.cache["case_budget"] = budget - 1
         ctx.cache[key] = _similar(ctx, incident, limit)
     return [dict(m) for m in ctx.cache[key]]
 
