@@ -14,7 +14,7 @@ from typing import Optional
 
 from case_library.model import content_hash, load_cases
 from case_library.retrieval import CaseMatch, CaseRetriever
-from yuqing.errors import ConflictError, NotFound
+from yuqing.errors import NotFound
 from yuqing.records import Alert, Case, Incident, now, parse_record
 from yuqing.storage.base import JsonRecord
 
@@ -117,16 +117,24 @@ def ensure_starter(config, store) -> int:
     state = store.get_state(STARTER_STATE) or {}
     if state.get("stamp") == stamp:
         return 0
-    library = CaseLibrary(store)
-    added = 0
+    existing = {c.id for c in store.find_records("cases")}
+    fresh: dict[str, Case] = {}
     for path in files:
         for case in load_cases(path):
-            if store.get_record("cases", case.id) is None:
-                try:
-                    library.put(case, who="starter", note=f"loaded from {path.name}")
-                    added += 1
-                except ConflictError:  # another process loaded it at the same moment
-                    pass
+            if case.id not in existing:
+                fresh[case.id] = case
+    if fresh:
+        # One batch per collection: starter cases are new by construction, and a second process
+        # loading them at the same moment writes the same version 1, so nothing is lost.
+        stamp_now, cases, versions = now().isoformat(), [], []
+        for case in fresh.values():
+            data = dict(case.model_dump(mode="json"), version=1, updated_at=stamp_now, updated_by="starter")
+            cases.append(parse_record(Case, data, where=f"case {case.id}"))
+            versions.append(JsonRecord(id=f"{case.id}@1", case_id=case.id, version=1, when=stamp_now, who="starter",
+                                       note="loaded with the starter library", case=data))
+        store.put_records("cases", cases)
+        store.put_records("case_versions", versions)
+    added = len(fresh)
     store.set_state(STARTER_STATE, {"stamp": stamp, "added": added})
     if added:
         log.info("case library: %d cases loaded from %s", added, ", ".join(p.name for p in files))
