@@ -108,4 +108,5 @@ def _anniversaries(config, store, today: date) -> list[Entry]:
     cities = set(config["calendar.anniversary_cities"])
     cases = [c for c in store.find_records("cases") if not cities or getattr(c, "city", None) in cities]
     return anniversary_entries(cases, range(today.year - 1, today.year + 2),
-                               sensitivity=config["calendar.anniversary_sensitivity"])
+                               sensitivity=config["calendar.anniversary_sensitivity"],
+                               marks=config["calendar.anniversary_marks"])

@@ -56,18 +56,20 @@ def _case_date(text: Optional[str]) -> Optional[date]:
 
 
 def anniversary_entries(cases: Iterable[Any], years: Iterable[int], lead: int = 7,
-                        sensitivity: float = 1.2) -> list[Entry]:
+                        sensitivity: float = 1.2, marks: Optional[Iterable[int]] = None) -> list[Entry]:
     """周年 entries for each case with a full start date, for each of ``years`` after the case.
 
-    Why: anniversaries of serious incidents bring memorial posts, renewed grievances and rumours.
+    Why: anniversaries of serious incidents bring memorial posts, renewed grievances and rumours,
+    most of all on round ones; ``marks`` (for example 1, 5, 10) keeps only those anniversaries.
     """
+    marks = set(marks) if marks else None
     entries = []
     for case in cases:
         start = _case_date(getattr(case, "start", None))
         if start is None or getattr(case, "status", "reviewed") == "draft":
             continue
         for year in years:
-            if year <= start.year:
+            if year <= start.year or (marks is not None and year - start.year not in marks):
                 continue
             day = start.replace(year=year) if not (start.month == 2 and start.day == 29) else date(year, 2, 28)
             entries.append(Entry(

@@ -31,6 +31,8 @@ SETTINGS = [
             "anniversary (周年) windows.", type=bool),
     Setting("calendar.anniversary_cities", [], "Only cases in these cities give anniversaries (for example "
             "[深圳市]); empty means every case.", type=list),
+    Setting("calendar.anniversary_marks", [1, 5, 10, 20, 30], "Which anniversaries give a window (years after "
+            "the case); empty means every year.", type=list),
     Setting("calendar.anniversary_sensitivity", 1.2, "Sensitivity factor of an anniversary window.",
             type=float, check=_at_least_one),
     Setting("calendar.learn.years", 5, "How many past years `yuqing calendar learn` reads.", type=int,

@@ -57,6 +57,11 @@ def test_anniversaries_come_from_stored_cases(store):
     only_zhengzhou = Calendar.from_config(config("calendar.shipped=false", "calendar.anniversary_cities=[郑州市]"),
                                           store, today=date(2026, 7, 1))
     assert only_zhengzhou.active(date(2026, 7, 20)) == []  # c2 has no full date, c1 is not in 郑州市
+    fourth = Calendar.from_config(config("calendar.shipped=false"), store, today=date(2025, 7, 1))
+    assert fourth.active(date(2025, 7, 20)) == []  # only round anniversaries (1, 5, 10, …) by default
+    every = Calendar.from_config(config("calendar.shipped=false", "calendar.anniversary_marks=[]"), store,
+                                 today=date(2025, 7, 1))
+    assert [w["name"] for w in every.active(date(2025, 7, 20))] == ["观澜某工业园火灾 4周年"]
 
 
 def test_stage_loads_the_starter_cases_for_anniversaries(store):
