@@ -33,7 +33,8 @@ def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pendin
     cursor = store.get_state(CURSOR_KEY) or {}
     watermark = datetime.fromisoformat(cursor["watermark"]) if cursor.get("watermark") else None
     seen = dict(cursor.get("seen", {}))
-    since = watermark - overlap if watermark else None
+    # a first cycle starts from the overlap window, not from the oldest of millions of stored documents
+    since = (watermark or now) - overlap
     docs = []
     for doc in store.iter_documents(since=since, until=now + timedelta(minutes=10), batch_size=min(batch_size, 1000)):
         if doc.id in seen:
