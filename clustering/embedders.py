@@ -13,7 +13,7 @@ import time
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -140,10 +140,11 @@ class EmbeddingCache:
         self._load()
         return {i: self._vectors[i] for i in ids if i in self._vectors}
 
-    def put(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def put(self, ids: Sequence[str], vectors: np.ndarray) -> Optional[Path]:
+        """Add vectors; returns the shard written (``None`` when there was nothing to add)."""
         self._load()
         if not len(ids):
-            return
+            return None
         self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"{time.time_ns()}-{os.getpid()}.npz"
         tmp = target.with_name(target.name + ".part")
@@ -152,6 +153,30 @@ class EmbeddingCache:
         tmp.replace(target)
         for doc_id, vector in zip(ids, vectors):
             self._vectors[doc_id] = vector
+        return target
+
+    def compact(self, keep: Sequence[str], max_shards: int = 32) -> bool:
+        """Rewrite the cache as one shard holding only ``keep`` once it has grown many shards.
+
+        The window only slides forward, so vectors of documents that left it are not needed again
+        (and would be recomputed if they were). The new shard is in place before the old ones go.
+        """
+        self._load()
+        shards = sorted(self.folder.glob("*.npz"))
+        if len(shards) <= max_shards:
+            return False
+        kept = [i for i in keep if i in self._vectors]
+        vectors = np.stack([self._vectors[i] for i in kept]) if kept else np.zeros((0, 1), np.float32)
+        self._vectors = {}
+        written = self.put(kept, vectors)
+        for shard in shards:
+            if shard != written:
+                shard.unlink(missing_ok=True)
+        return True
+
+
+#: Documents embedded between two cache writes: an interrupted first run keeps its progress.
+CACHE_CHUNK = 1000
 
 
 def embed_documents(docs: Sequence[Document], embedder: Embedder,
@@ -161,10 +186,11 @@ def embed_documents(docs: Sequence[Document], embedder: Embedder,
         return normalise(embedder.embed([document_text(d) for d in docs]))
     known = cache.get([d.id for d in docs])
     missing = [d for d in docs if d.id not in known]
-    if missing:
-        vectors = normalise(embedder.embed([document_text(d) for d in missing]))
-        cache.put([d.id for d in missing], vectors)
-        known.update(zip((d.id for d in missing), vectors))
+    for start in range(0, len(missing), CACHE_CHUNK):  # each chunk is kept as soon as it is embedded
+        chunk = missing[start:start + CACHE_CHUNK]
+        vectors = normalise(embedder.embed([document_text(d) for d in chunk]))
+        cache.put([d.id for d in chunk], vectors)
+        known.update(zip((d.id for d in chunk), vectors))
     if not docs:
         return np.zeros((0, 1), dtype=np.float32)
     return np.stack([known[d.id] for d in docs]).astype(np.float32)

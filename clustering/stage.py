@@ -53,6 +53,7 @@ class ClusterStage(Stage):
             outcome.assignments = found.assignments
             if full:
                 state["last_full_run"] = run_at.isoformat()
+                self.cache.compact([d.id for d in docs])
         self._write(outcome, run_at)
         self.store.set_state(STATE_KEY, {**state, "last_run": run_at.isoformat()})
         if not docs:

@@ -46,3 +46,14 @@ def test_e5_default_stage_embeds_each_document_once(sqlite_store, tmp_path):
     assert len(found) == 2 and sorted(i.size for i in found) == [10, 10]
     vectors = embed_documents(docs[:2], stage.embedder, EmbeddingCache(folder))
     assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_compaction_keeps_only_the_window_in_one_shard(tmp_path):
+    cache = EmbeddingCache(tmp_path / "c")
+    for n in range(5):
+        cache.put([f"d{n}"], np.full((1, 4), n, dtype=np.float32))
+    assert not cache.compact(["d3", "d4"], max_shards=10)
+    assert cache.compact(["d3", "d4", "gone"], max_shards=3)
+    assert len(list((tmp_path / "c").glob("*.npz"))) == 1
+    reloaded = EmbeddingCache(tmp_path / "c").get(["d0", "d3", "d4"])
+    assert set(reloaded) == {"d3", "d4"} and reloaded["d4"][0] == 4
