@@ -81,6 +81,8 @@ def main() -> None:
                 library.retriever.semantic_weight = weight
                 rows.append(dict(evaluate(library, queries, "hybrid"), mode=f"hybrid w={weight}"))
         finally:
+            if args.store == "elasticsearch":
+                store.delete_indices()  # a bench leaves nothing behind on the node
             store.close()
     print(f"{len(queries)} queries, store={args.store}, k={K}")
     print(f"{'mode':<16}{'nDCG@5':>8}{'recall@5':>10}{'ms/query':>10}")
