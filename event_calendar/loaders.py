@@ -75,8 +75,7 @@ def anniversary_entries(cases: Iterable[Any], years: Iterable[int], lead: int = 
             entries.append(Entry(
                 name=f"{case.title} {year - start.year}周年", kind="anniversary", date=day,
                 categories=list(case.categories), streets=[case.street] if case.street else [],
-                reason=f"anniversary of case {case.id} ({start.isoformat()}): memorial posts and renewed "
-                       f"complaints are likely", keywords=list(case.keywords)[:8], lead=lead,
+                reason=f"案例 {case.id}（{start.isoformat()}）{year - start.year}周年：纪念帖、旧诉求和谣言容易再起。", keywords=list(case.keywords)[:8], lead=lead,
                 sensitivity=sensitivity, source=f"case:{case.id}"))
     return entries
 
@@ -97,8 +96,8 @@ def milestone_entries(path: Path, report: Optional[Callable[[str], None]] = None
                "date": item.get("date"), "end_date": item.get("end_date"),
                "categories": item.get("categories") or project.get("categories") or [],
                "streets": [street] if street else [], "keywords": item.get("keywords") or [],
-               "reason": item.get("reason") or f"milestone of project {name}: objections and gatherings "
-                                                f"cluster around public steps of a project",
+               "reason": item.get("reason") or f"项目「{name}」的公开节点：异议和聚集多出现在公示、听证、"
+                                                f"开工等节点。",
                "sensitivity": item.get("sensitivity", 1.5), "lead": item.get("lead", 14),
                "source": f"project:{path}"}
         try:

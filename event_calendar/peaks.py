@@ -187,7 +187,7 @@ def proposal_record(peak: Peak, previous: Optional[Any] = None) -> JsonRecord:
     entry = dict(peak.period.entry)
     entry.update({"name": f"{street_label} {peak.category} {peak.period.label} 高发（历史学习）",
                   "categories": [peak.category], "streets": [peak.street] if peak.street else [],
-                  "reason": f"learned from history: {peak.evidence}", "sensitivity": 1.5, "lead": 14,
+                  "reason": f"历史学习（learned from history）：{peak.evidence}", "sensitivity": 1.5, "lead": 14,
                   "source": f"proposal:{peak.id}"})
     return JsonRecord(id=peak.id, status=getattr(previous, "status", "proposed"), category=peak.category,
                       street=peak.street, period=peak.period.key, evidence=peak.evidence,
