@@ -163,7 +163,7 @@ def latency(args) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="bench-alerts-"))
         config, stage = make_stage(store, args.rules, workdir, interval=args.interval)
         probe = {"name": "zz-latency-probe", "type": "keyword", "severity": "blue",
-                 "options": {"words": ["延迟探针"], "group_by": "incident"}}
+                 "options": {"phrases": ["延迟探针"], "group_by": "incident"}}
         from alerts.schema import build_rule
         stage.engine.rules.append(build_rule(probe, "bench"))
         stage.run_once()  # catch up with what is stored: the measure starts from a steady state

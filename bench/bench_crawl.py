@@ -1,12 +1,12 @@
 """Crawler benchmark: pages per second through spiders and pipelines, and new-post-to-store latency.
 
-    .venv/bin/python bench/bench_crawl.py [--pages 2000] [--latency-seconds 90] [--interval 10]
+    .venv/bin/python bench/bench_crawl.py [--pages 2000] [--latency-seconds 90] [--interval 10] [--speed 60]
 
 1. Throughput: a listing source over the local fixture site (tests/crawlers/fixture_site.py) with
    ``--pages`` article pages, 50 per list page, no delay, 16 parallel requests; every page goes
    through the spider, text extraction, 繁→简, ids and near-duplicate linking into a SQLite store.
    Analysis is not part of it. Reported with and without the child process's start-up.
-2. Latency: the replay site at speed 60 and the demo's social and news sources crawled every
+2. Latency: the replay site (``--speed``, default 60) and the demo's social and news sources crawled every
    ``--interval`` seconds; for each post that appears during the run, the time from its appearance
    on the site to its document being in the store. Target: within one interval plus 5 seconds.
 """
@@ -62,10 +62,10 @@ def throughput(pages: int, folder: Path) -> dict:
             "pages_per_second_crawling": round(responses / max(outcome["fetch_seconds"], 1e-6), 1)}
 
 
-def latency(seconds: float, interval: float, folder: Path) -> dict:
+def latency(seconds: float, interval: float, folder: Path, speed: float = 60.0) -> dict:
     from crawlers.replay import ReplaySite
 
-    site = ReplaySite(speed=60, head_start=1200).start()
+    site = ReplaySite(speed=speed, head_start=1200).start()
     demo = yaml.safe_load((ROOT / "crawlers/replay/demo_sources.yaml").read_text("utf-8"))
     sources = [s for s in demo["crawl"]["sources"] if s["name"] in ("demo-weibo", "demo-news")]
     for source in sources:
@@ -113,10 +113,11 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--latency-seconds", type=float, default=90)
     parser.add_argument("--interval", type=float, default=10)
+    parser.add_argument("--speed", type=float, default=60, help="replay speed (story minutes per minute)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         print("throughput:", throughput(args.pages, Path(tmp)), flush=True)
-        print("latency:", latency(args.latency_seconds, args.interval, Path(tmp)), flush=True)
+        print("latency:", latency(args.latency_seconds, args.interval, Path(tmp), args.speed), flush=True)
     return 0
 
 

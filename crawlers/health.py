@@ -31,6 +31,7 @@ class CrawlOutcome:
     captcha_pages: int = 0
     not_modified: int = 0
     fetch_seconds: float = 0.0          # Scrapy's own run time, without the child's start-up
+    shared: bool = False                # the queue is shared in Redis: another machine may have done the work
     last_error: Optional[str] = None
 
 
@@ -39,8 +40,10 @@ def judge(outcome: CrawlOutcome, recent: list[dict], threshold: int) -> str:
     window = recent[-2:] + [_summary(outcome)]
     if outcome.captcha_pages or sum(r.get("blocked", 0) for r in window) >= threshold:
         return "blocked"
-    if not outcome.completed or not outcome.responses:
+    if not outcome.completed:
         return "failing"
+    if not outcome.responses and (outcome.requests or not outcome.shared):
+        return "failing"  # nothing could be fetched (a shared queue may leave one machine idle)
     if outcome.requests and outcome.errors / outcome.requests > 0.2:
         return "degraded"
     return "ok"

@@ -91,7 +91,7 @@ class CrawlStage(Stage):
     def run_once(self) -> StageReport:
         started = datetime.now(DEFAULT_TZ)
         cursor = self.load_cursor()
-        outcome = CrawlOutcome(started_at=started, finished_at=started)
+        outcome = CrawlOutcome(started_at=started, finished_at=started, shared=bool(self.crawl.get("redis_url")))
         validators: dict[str, dict] = dict(cursor.get("validators") or {})
         seen: list[str] = list(cursor.get("seen") or [])
         index = index_for(self.store, float(self.crawl["near_duplicate_threshold"]),

@@ -10,7 +10,7 @@ from crawlers.stage import CrawlStage
 def test_two_machines_share_one_crawl(site, make_config, redis_url, tmp_path):
     from yuqing.storage.sqlite import SQLiteStore
 
-    site.detail_delay = 0.2
+    site.detail_delay = 0.6                                   # long enough for both machines to join
     config = make_config([listing_source(site)], redis_url=redis_url, concurrency_per_domain=2)
     stores = [SQLiteStore(tmp_path / f"machine{i}.sqlite") for i in range(2)]
     reports = [None, None]
