@@ -11,7 +11,7 @@ def run(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no config.yaml here: defaults only
 
     def run(*argv):
-        code = main([*argv[:1], "-s", f"store.path={tmp_path / 'x.sqlite'}", *argv[1:]])
+        code = main([*argv, "-s", f"store.path={tmp_path / 'x.sqlite'}"])  # -s after the action
         out, err = capsys.readouterr()
         return code, out, err
     return run
@@ -84,3 +84,12 @@ def test_cases_similar_to_a_stored_incident(run, tmp_path):
     assert "same category: property_management" in first["reasons"]
     code, _, err = run("cases", "similar", "--incident", "nope")
     assert code == 1 and "no incident 'nope'" in err
+
+
+def test_options_before_the_action_are_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    store_path = tmp_path / "before.sqlite"
+    assert main(["calendar", "-s", f"store.path={store_path}", "-s", "calendar.shipped=false",
+                 "upcoming", "--today", "2026-01-10", "--format", "json"]) == 0
+    assert capsys.readouterr().out == ""  # shipped calendar switched off: no windows
+    assert store_path.exists()

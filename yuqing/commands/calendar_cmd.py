@@ -1,11 +1,23 @@
 """``yuqing calendar upcoming|show|learn|proposals|accept|reject`` — the risk-event calendar."""
 from __future__ import annotations
 
+import argparse
 import json
 from datetime import date
 
 from yuqing.commands import BaseCommand
 from yuqing.errors import InputError
+
+
+def add_common_options(parser) -> None:
+    """``--config``, ``-s`` and ``-q`` after the action too (``yuqing calendar upcoming -s k=v``).
+
+    SUPPRESS keeps an option given before the action from being reset by this parser's default.
+    """
+    parser.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="settings file")
+    parser.add_argument("-s", "--set", dest="overrides", action="append", default=argparse.SUPPRESS,
+                        metavar="KEY=VALUE", help="override one setting (repeatable)")
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no summaries")
 
 
 def _day(text: str | None, option: str) -> date:
@@ -52,6 +64,7 @@ class Command(BaseCommand):
             p.add_argument("--who", default="analyst")
         for p in sub.choices.values():
             p.add_argument("--format", choices=("text", "json"), default="text")
+            add_common_options(p)
 
     def run(self, args, ctx) -> int:
         return getattr(self, f"_{args.action}")(args, ctx)

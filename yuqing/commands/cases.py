@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from yuqing.commands import BaseCommand
+from yuqing.commands.calendar_cmd import add_common_options
 from yuqing.errors import InputError, NotFound
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         review.add_argument("--who", default="analyst")
         for p in sub.choices.values():
             p.add_argument("--format", choices=("text", "json"), default="text")
+            add_common_options(p)
 
     def run(self, args, ctx) -> int:
         from case_library import CaseLibrary
