@@ -17,6 +17,7 @@ import hashlib
 from datetime import datetime
 
 from scrapy.exceptions import DropItem
+from scrapy.logformatter import LogFormatter
 
 from crawlers.dates import parse_chinese_datetime
 from crawlers.spiders.base import item_id
@@ -27,7 +28,7 @@ from yuqing.records import DEFAULT_TZ, Document, parse_record
 
 def _drop(spider, item: dict, reason: str) -> DropItem:
     spider.report(item.get("url") or str(item.get("native_id")), reason)
-    return DropItem(reason)
+    return DropItem(reason, log_level="INFO")  # already reported, with its URL
 
 
 class _CrawlerPipeline:
@@ -117,7 +118,7 @@ class ExactDuplicatePipeline(_CrawlerPipeline):
         digest = hashlib.sha1((doc.get("title") or "").encode() + b"\x1f" + doc["text"].encode()).hexdigest()
         if doc["id"] in self.ids or (digest in self.texts and not doc.get("thread_id")):
             spider.crawler.stats.inc_value("yuqing/exact_duplicates")
-            raise DropItem(f"exact duplicate of an item of this crawl: {doc.get('url') or doc['id']}")
+            raise DropItem(f"exact duplicate of an item of this crawl: {doc.get('url') or doc['id']}", log_level="INFO")
         self.ids.add(doc["id"])
         self.texts.add(digest)
         return item
@@ -133,3 +134,19 @@ class EmitPipeline(_CrawlerPipeline):
         if emit is not None:
             emit({"type": "document", "document": item["document"]})
         return item
+
+
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's log lines without the items: crawled text (names, phones) stays out of the log."""
+
+    def dropped(self, item, exception, response, spider):
+        entry = super().dropped(item, exception, response, spider)
+        entry["msg"] = "Dropped: %(exception)s"
+        entry["args"] = {"exception": exception}
+        return entry
+
+    def scraped(self, item, response, spider):
+        entry = super().scraped(item, response, spider)
+        entry["msg"] = "Scraped from %(src)s"
+        entry["args"] = {"src": entry["args"].get("src")}
+        return entry

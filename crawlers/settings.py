@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIRECT_MAX_TIMES": 5,
     "HTTPERROR_ALLOWED_CODES": [],
     "LOG_LEVEL": "WARNING",
+    "LOG_FORMATTER": "crawlers.pipelines.QuietLogFormatter",
     "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     "CONCURRENT_REQUESTS": 16,
     # Scrapy starts this many item workers for every response; the pipelines are synchronous, so
