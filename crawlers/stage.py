@@ -81,7 +81,8 @@ class CrawlStage(Stage):
                      - timedelta(seconds=int(self.crawl["overlap_seconds"]))).isoformat()
         crawl = {k: v for k, v in self.crawl.items() if k != "sources"}
         interval = max(int(self.source.get("interval") or 600), 1)
-        return {"source": self.source, "crawl": crawl, "now": self.now.isoformat() if self.now else None,
+        source = {**self.source, "max_pages": self.source.get("max_pages") or int(self.crawl["max_pages"])}
+        return {"source": source, "crawl": crawl, "now": self.now.isoformat() if self.now else None,
                 "cursor": {"since": since, "seen": cursor.get("seen", []), "validators": cursor.get("validators", {}),
                            "complete": not cursor.get("in_progress", False)},
                 "redis_run_key": str(int(time.time() // interval)),
