@@ -68,13 +68,14 @@ class ClientMixin:
     def _create_index(self, name: str, mappings: dict[str, Any], settings: dict[str, Any] | None = None) -> None:
         from elasticsearch import BadRequestError
 
-        if self.es.indices.exists(index=name):
-            return
-        try:
-            self.es.indices.create(index=name, mappings=mappings, settings={**S.SMALL_INDEX, **(settings or {})})
-        except BadRequestError as exc:  # created meanwhile by another process
-            if "resource_already_exists" not in str(exc):
-                raise
+        if not self.es.indices.exists(index=name):
+            try:
+                self.es.indices.create(index=name, mappings=mappings, settings={**S.SMALL_INDEX, **(settings or {})})
+            except BadRequestError as exc:  # created meanwhile by another thread or process
+                if "resource_already_exists" not in str(exc):
+                    raise
+        # an index another thread just created exists before its shard can answer (HTTP 503)
+        self.es.cluster.health(index=name, wait_for_status="yellow", timeout="30s")
 
     def _ping(self) -> bool:
         try:
