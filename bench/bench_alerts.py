@@ -58,7 +58,8 @@ def open_store(args):
         from yuqing.config import load_config
         from yuqing.storage.elastic import ElasticsearchStore
         config = load_config(None, [f"store.elasticsearch.index_prefix={args.prefix}",
-                                    f"store.path={args.path}"])
+                                    f"store.path={args.path}", f"store.elasticsearch.hosts=['{args.es_url}']",
+                                    "store.backend=elasticsearch"])
         return ElasticsearchStore.from_config(config)
     from yuqing.storage.sqlite import SQLiteStore
     return SQLiteStore(args.path)
@@ -211,6 +212,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "elasticsearch"), default="sqlite")
     parser.add_argument("--path", default=str(ROOT / "scratch" / "bench_alerts.sqlite"))
     parser.add_argument("--prefix", default="bench-alerts")
+    parser.add_argument("--es-url", default="http://127.0.0.1:9200")
     parser.add_argument("--interval", type=int, default=5, help="alert stage interval (s) for latency")
     parser.add_argument("--samples", type=int, default=20)
     args = parser.parse_args()
