@@ -1,4 +1,4 @@
-"""Fixtures for incident detection: event posts with distinct vocabularies, configs, a clock."""
+"""Helpers for incident detection tests: event posts with distinct vocabularies, configs, a clock."""
 from __future__ import annotations
 
 import random

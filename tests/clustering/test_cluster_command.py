@@ -3,7 +3,7 @@ import json
 
 from yuqing.cli import main
 
-from conftest import analysis_for, event_docs
+from cluster_fixtures import analysis_for, event_docs
 
 SETTINGS = ["-s", "clustering.embedder=tfidf", "-s", "clustering.min_cluster_size=5", "-s", "clustering.min_samples=3"]
 

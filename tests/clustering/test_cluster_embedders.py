@@ -7,7 +7,7 @@ from clustering.stage import ClusterStage
 from yuqing.config import load_config
 from yuqing.errors import PluginError
 
-from conftest import event_docs
+from cluster_fixtures import event_docs
 
 
 def test_cache_round_trip_survives_a_new_process_and_ignores_a_torn_shard(tmp_path):
@@ -29,7 +29,7 @@ def test_registry_names_and_a_clear_error():
 def test_e5_default_stage_embeds_each_document_once(sqlite_store, tmp_path):
     from datetime import timedelta
 
-    from conftest import T0, Clock
+    from cluster_fixtures import T0, Clock
 
     docs = event_docs("flood", 10) + event_docs("wages", 10)
     sqlite_store.put_documents(docs)

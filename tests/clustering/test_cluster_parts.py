@@ -12,7 +12,7 @@ from clustering.labels import class_keywords, make_label
 from clustering.online import CentroidAssigner
 from yuqing.records import Document
 
-from conftest import EVENTS, T0, analysis_for, event_docs
+from cluster_fixtures import EVENTS, T0, analysis_for, event_docs
 
 
 # --- online assignment ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from datetime import timedelta
 from clustering.stage import ClusterStage
 from yuqing.records import Incident
 
-from conftest import T0, analysis_for, cluster_config, event_docs
+from cluster_fixtures import T0, analysis_for, cluster_config, event_docs
 
 
 def stage_for(store, tmp_path, clock, *extra):
