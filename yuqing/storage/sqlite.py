@@ -72,6 +72,9 @@ class SQLiteStore(RecordsMixin, Store):
         self.path = Path(path).expanduser()
         self.batch_size = batch_size
         self._lock = threading.RLock()
+        self._db = None
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise StoreError(f"SQLite synchronous={synchronous!r}: use NORMAL or FULL")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None,
@@ -84,9 +87,13 @@ class SQLiteStore(RecordsMixin, Store):
                 for statement in _statements():
                     self._db.execute(statement)
                 self._check_version()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
             raise StoreError(f"{self.path}: cannot open the SQLite store ({exc}); check the file and "
                              f"the setting store.path") from None
+        except StoreError:
+            self.close()
+            raise
 
     @classmethod
     def from_config(cls, config) -> "SQLiteStore":
