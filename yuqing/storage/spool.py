@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -70,7 +71,8 @@ class DocumentSpool:
                 with open(path, "ab") as handle:
                     fcntl.flock(handle, fcntl.LOCK_EX)
                     if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
-                        os.rename(path, self.directory / f"draining-{uuid.uuid4().hex}.jsonl")
+                        # time first, so files drain in the order they were accepted
+                        os.rename(path, self.directory / f"draining-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl")
                     fcntl.flock(handle, fcntl.LOCK_UN)
             except FileNotFoundError:
                 continue
