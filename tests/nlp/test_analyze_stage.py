@@ -1,0 +1,35 @@
+"""The ``analyze`` pipeline stage on both real stores (SQLite file and Elasticsearch)."""
+import pytest
+
+from nlp.analyzer import Analyzer
+from nlp.stage import AnalyzeStage
+from yuqing.config import load_config
+from yuqing.pipeline import stage_class
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer.default(mode="stage1")
+
+
+def test_stage_is_registered_under_its_name():
+    assert stage_class("analyze") is AnalyzeStage and AnalyzeStage.name == "analyze"
+
+
+def test_run_once_analyses_pending_documents_and_resumes(store, make_docs, analyzer, tmp_path):
+    config = load_config(tmp_path / "missing.yaml")
+    docs = make_docs(30)
+    store.put_documents(docs[:20])
+    stage = AnalyzeStage(config, store, analyzer=analyzer)
+    stage.batch_size = 8
+    report = stage.run_once()
+    assert report.processed == 20 and report.created == 20 and report.errors == 0
+    assert store.documents_without_analysis(100) == []
+    stored = store.get_analyses([d.id for d in docs[:20]])
+    assert sorted(a.id for a in stored) == sorted(d.id for d in docs[:20])
+    assert all(a.sentiment.label in ("negative", "neutral", "positive") for a in stored)
+    # nothing pending: a second run does nothing; new documents are picked up next time
+    assert stage.run_once().processed == 0
+    store.put_documents(docs[20:])
+    assert stage.run_once().processed == 10
+    assert store.documents_without_analysis(100) == []

@@ -1,0 +1,135 @@
+"""The committed task models: clear cases, a held-out slice with a loose floor, the cascade's routing.
+
+No retraining here: the artefacts of nlp/models/ are loaded as shipped.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.cascade import CascadePolicy
+from nlp.classify import SparseLinearModel, TaskModel, load_task
+from nlp.classify.task import MODELS_DIR, TASKS, featurizer
+from yuqing.errors import InputError
+
+DATASETS = Path(__file__).resolve().parents[2] / "nlp" / "datasets"
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {task: load_task(task) for task in TASKS}
+
+
+def stage1(model: TaskModel, texts):
+    return model.stage1_proba(featurizer().transform(texts), texts)
+
+
+def test_every_task_has_small_artefacts_and_a_model_card():
+    for task in TASKS:
+        folder = MODELS_DIR / task
+        card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+        assert "Metrics" in card and "Trained" in card and "test" in card
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        assert meta["labels"]
+        size = sum(f.stat().st_size for f in folder.iterdir())
+        assert size < 8_000_000, (task, size)
+
+
+def test_linear_model_round_trip(tmp_path):
+    from scipy.sparse import csr_matrix
+    model = SparseLinearModel(csr_matrix(np.array([[0.0, 1.0, 0.0], [2.0, 0.0, -1.0]])), np.array([0.1, -0.1]),
+                              ["a", "b"], exclusive=True)
+    model.save(tmp_path / "m.npz")
+    loaded = SparseLinearModel.load(tmp_path / "m.npz")
+    x = csr_matrix(np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    assert np.allclose(loaded.predict_proba(x), model.predict_proba(x), atol=1e-3)
+    assert np.allclose(loaded.predict_proba(x).sum(axis=1), 1.0)
+    dense = loaded.predict_proba(x.toarray())
+    assert np.allclose(dense, loaded.predict_proba(x))
+
+
+def test_missing_model_names_the_training_command(tmp_path):
+    with pytest.raises(InputError, match="python -m nlp.train.sentiment"):
+        load_task("sentiment", tmp_path)
+
+
+def test_sentiment_clear_cases(models):
+    texts = ["服务太差了，等了两个小时没人管，再也不来了", "非常满意，环境干净，工作人员热情周到，点赞！"]
+    p = stage1(models["sentiment"], texts)
+    assert p[0].argmax() == 0 and p[1].argmax() == 1
+
+
+def test_category_clear_cases(models):
+    cases = {"暴雨导致小区地下车库被淹，多辆车泡水": "natural_disaster",
+             "工厂老板跑路，三百多名工人被拖欠三个月工资": "labor_dispute",
+             "小区物业乱收费，业委会和物业公司吵起来了": "property_management",
+             "晚上工地施工噪音太大，吵得睡不着": "environment"}
+    p = stage1(models["category"], list(cases))
+    labels = models["category"].labels
+    assert [labels[i] for i in p.argmax(axis=1)] == list(cases.values())
+
+
+def test_rescue_tells_requests_from_posts_about_help(models):
+    texts = ["救命！我们被困在民治街道锦绣花园3栋二楼，水已经到胸口了，家里有老人和小孩，电话13800138000",
+             "消防员成功救出被困群众12人，目前均已安全转移"]
+    p = stage1(models["rescue"], texts)
+    assert p[0, 1] > 0.5 > p[1, 1]
+
+
+def test_harmful_clear_cases(models):
+    texts = ["紧急扩散！自来水厂被投毒了，千万不要喝自来水，转给家人",
+             "曝光这个人！张某某，身份证号440301199001011234，家住福田区某小区，大家去找他",
+             "今天天气不错，去公园散步了"]
+    p = stage1(models["harmful"], texts)
+    labels = models["harmful"].labels
+    assert p[0, labels.index("rumor")] > 0.5
+    assert p[1, labels.index("privacy_leak")] > 0.5
+    assert p[2].max() < 0.5
+
+
+def _rows(name):
+    lines = (DATASETS / f"{name}_test.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_held_out_slices_clear_a_loose_floor(models):
+    category = _rows("category")[::3]
+    p = stage1(models["category"], [r["text"] for r in category])
+    accuracy = np.mean([models["category"].labels[i] == r["category"] for i, r in zip(p.argmax(1), category)])
+    assert accuracy >= 0.6, accuracy
+    rescue = _rows("rescue")[::3]
+    p = stage1(models["rescue"], [r["text"] for r in rescue])
+    correct = np.mean([(pr >= 0.5) == r["is_request"] for pr, r in zip(p[:, 1], rescue)])
+    assert correct >= 0.8, correct
+
+
+def test_stage2_on_backbone_embeddings(models):
+    from nlp.embed import embed_texts
+    texts = ["救命！我们被困在二楼，水已经到胸口了，家里有老人，电话13800138000",
+             "工厂老板跑路，三百多名工人被拖欠三个月工资"]
+    embeddings = embed_texts(texts)
+    for task, model in models.items():
+        p1 = stage1(model, texts)
+        p2 = model.stage2_proba(embeddings, p1)
+        assert p2.shape == p1.shape and np.all((p2 >= 0) & (p2 <= 1))
+    rescue = models["rescue"]
+    assert rescue.stage2_proba(embeddings, stage1(rescue, texts))[0, 1] > 0.5
+    category = models["category"]
+    p2 = category.stage2_proba(embeddings, stage1(category, texts))
+    assert category.labels[p2[1].argmax()] == "labor_dispute"
+
+
+def test_cascade_routes_unsure_and_risky_posts():
+    policy = CascadePolicy(sentiment_confidence=0.8, category_confidence=0.6, risk_floor=0.2, negative_floor=0.9)
+    stage1_probs = {
+        "sentiment": np.array([[0.05, 0.95], [0.55, 0.45], [0.05, 0.95], [0.95, 0.05]]),
+        "category": np.array([[0.9, 0.1], [0.9, 0.1], [0.9, 0.1], [0.9, 0.1]]),
+        "rescue": np.array([[0.99, 0.01], [0.99, 0.01], [0.5, 0.5], [0.99, 0.01]]),
+        "harmful": np.zeros((4, 4)),
+    }
+    routed, reasons = policy.route(stage1_probs)
+    assert routed.tolist() == [False, True, True, True]
+    assert reasons["sentiment unsure"] == 1 and reasons["rescue signal"] == 1 and reasons["negative"] == 1
+    assert not CascadePolicy(mode="stage1").route(stage1_probs)[0].any()
+    assert CascadePolicy(mode="stage2").route(stage1_probs)[0].all()
