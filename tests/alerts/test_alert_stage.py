@@ -207,3 +207,11 @@ def test_calendar_window_from_the_calendar_jobs_records(store, make_stage):
     [alert] = alerts_of(store)
     assert alert.calendar == ["春节前欠薪高发期"] and alert.category == "labor_dispute"
     assert alert.severity == "yellow"  # blue raised by the window's sensitivity
+
+
+def test_first_cycle_starts_at_the_overlap_not_at_the_oldest_document(store, make_stage):
+    stage = make_stage([KEYWORD], overlap_minutes=60)
+    put(store, "上个月的堵路旧帖", at=T0 - timedelta(days=30))
+    recent = put(store, "刚发的讨薪帖", at=T0 - timedelta(minutes=10))
+    assert stage.run_once(now=T0).processed == 1
+    assert alerts_of(store)[0].doc_ids == [recent.id]
