@@ -26,13 +26,17 @@ from yuqing.storage.sqlite_records import RecordsMixin
 
 SCHEMA_VERSION = 1
 FACETS = {"day": "strftime('%Y-%m-%d', d.published_at + 28800, 'unixepoch')",  # Asia/Shanghai = UTC+8
-          "street": "a.street", "category": "a.category", "source": "d.source", "sentiment": "a.sentiment"}
+          "street": "d.street", "category": "d.category", "source": "d.source", "sentiment": "d.sentiment"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- lean rows, so filters, joins and facets read few pages: the JSON lives beside them by rowid
+-- street, category and sentiment are copied from the analysis, for filters and facets without a join
 CREATE TABLE IF NOT EXISTS documents (
-    id TEXT NOT NULL UNIQUE, published_at REAL NOT NULL, collected_at REAL, source TEXT);
+    id TEXT NOT NULL UNIQUE, published_at REAL NOT NULL, collected_at REAL, source TEXT,
+    street TEXT, category TEXT, sentiment TEXT);
+CREATE INDEX IF NOT EXISTS documents_street ON documents(street, published_at);
+CREATE INDEX IF NOT EXISTS documents_category ON documents(category, published_at);
 CREATE TABLE IF NOT EXISTS document_json (rowid INTEGER PRIMARY KEY, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS documents_published ON documents(published_at);
 CREATE INDEX IF NOT EXISTS documents_collected ON documents(collected_at);
@@ -130,6 +134,7 @@ class SQLiteStore(RecordsMixin, Store):
         return result
 
     def _put_batch(self, docs: Sequence[R.Document], result: PutResult) -> None:
+        first = len(result.inserted_ids)
         with self._tx() as db:
             for doc in docs:
                 cur = db.execute("INSERT OR IGNORE INTO documents(id, published_at, collected_at, source) "
@@ -143,6 +148,12 @@ class SQLiteStore(RecordsMixin, Store):
                     result.inserted_ids.append(doc.id)
                 else:
                     result.duplicates += 1
+            # an analysis stored before its document (a re-import): copy its facets onto the row
+            for chunk in _chunks(result.inserted_ids[first:], 500):
+                marks = ",".join("?" * len(chunk))
+                db.execute(f"UPDATE documents SET (street, category, sentiment) = (SELECT street, category, sentiment "
+                           f"FROM analyses a WHERE a.id = documents.id) WHERE id IN ({marks}) AND EXISTS "
+                           f"(SELECT 1 FROM analyses a WHERE a.id = documents.id)", chunk)
 
     def get_documents(self, ids: Sequence[str]) -> list[R.Document]:
         found = {}
@@ -189,7 +200,7 @@ class SQLiteStore(RecordsMixin, Store):
         return [R.Document.model_validate_json(r[0]) for r in rows]
 
     def _filters(self, *, query, since, until, street, category, source,
-                 need_analysis: bool = False, need_docs: bool = False) -> Optional[tuple[str, str, list[Any]]]:
+                 need_docs: bool = False) -> Optional[tuple[str, str, list[Any]]]:
         """(row id expression, FROM … WHERE …, parameters) of a search, or None if the query can match
         nothing. Joins only what the filters need: a bare phrase query reads the FTS index alone."""
         where, params = self._time_where("d.published_at", since, until)
@@ -202,11 +213,9 @@ class SQLiteStore(RecordsMixin, Store):
             where.append("documents_fts MATCH ?")
             params.append(match)  # a bound parameter whose every token is a quoted FTS5 string
         needs_docs = need_docs or since is not None or until is not None or source is not None or not tables
-        if needs_docs or street is not None or category is not None or need_analysis:
+        if needs_docs or street is not None or category is not None:
             tables.append("documents d" + (" ON d.rowid = f.rowid" if tables else ""))
-        if street is not None or category is not None or need_analysis:
-            tables.append("analyses a ON a.id = d.id")
-        for column, value in (("a.street", street), ("a.category", category), ("d.source", source)):
+        for column, value in (("d.street", street), ("d.category", category), ("d.source", source)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
@@ -247,7 +256,7 @@ class SQLiteStore(RecordsMixin, Store):
             raise StoreError(f"count_by: unknown facet {facet!r}; use one of {', '.join(FACETS)}")
         key = FACETS[facet]
         built = self._filters(query=query, since=since, until=until, street=street, category=category,
-                              source=None, need_analysis=key.startswith("a."), need_docs=True)
+                              source=None, need_docs=True)
         if built is None:
             return {}
         _, body, params = built
@@ -265,6 +274,8 @@ class SQLiteStore(RecordsMixin, Store):
                                "VALUES (?,?,?,?,?,?)",
                                [(a.id, a.location.street, a.location.district, a.top_category, a.sentiment.label,
                                  a.to_json()) for a in chunk])
+                db.executemany("UPDATE documents SET street = ?, category = ?, sentiment = ? WHERE id = ?",
+                               [(a.location.street, a.top_category, a.sentiment.label, a.id) for a in chunk])
 
     def get_analyses(self, ids: Sequence[str]) -> list[R.Analysis]:
         found = {}
