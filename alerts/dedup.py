@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 from alerts.lifecycle import modify, record_change
 from alerts.rules.base import Finding
 from alerts.severity import higher, name
-from yuqing.errors import ConflictError
+from yuqing.errors import NotFound
 from yuqing.records import OPEN_ALERT_STATES, Alert, SimilarCase, severity_rank, stable_id
 
 MAX_DOC_IDS = 500
@@ -37,35 +37,59 @@ def open_alert_id(store, key: str) -> Optional[str]:
     return found[0].id if found else None
 
 
-def apply_finding(store, rule_name: str, finding: Finding, severity: str, reasons: list[str], now: datetime,
-                  extra: dict[str, Any], realert_minutes: int, silences: list[dict],
-                  notify_if: Callable[[Alert], bool] = lambda alert: True,
-                  existing: Optional[str] = "?") -> Outcome:
-    """Create or update the open alert for ``finding``; say whether it should be notified.
+class AlertBook:
+    """Which open alert each de-dup key has, kept across cycles; new alerts written in one batch.
 
-    ``notify_if`` says whether an alert that is due a notification gets one (severity floor,
-    notifiers configured); ``notified_at`` is then written with the alert, in the same write.
-    ``existing`` is the open alert's id when the caller already looked it up.
+    The map is read once from the store (every open alert) and then kept up to date by the stage,
+    the only writer that creates alerts. An analyst closing an alert meanwhile is noticed when the
+    alert is re-read for its update: a closed alert is never updated, a new one is opened instead.
+    New alerts of a cycle are kept in memory (later findings with the same key merge into them) and
+    written together by :meth:`flush`, which is what keeps a cycle that opens hundreds of alerts
+    cheap on Elasticsearch; updates of stored alerts go through ``update_record`` with their version.
     """
-    key = dedup_key(rule_name, finding)
-    silence = silenced(silences, rule_name, finding.street, finding.category, now)
-    for _ in range(3):
-        if existing == "?":
-            existing = open_alert_id(store, key)
-        if existing is None:
-            alert = _new_alert(rule_name, key, finding, severity, reasons, now, extra)
-            notify = silence is None and notify_if(alert)
-            if notify:
-                setattr(alert, "notified_at", now.isoformat())
-            try:
-                store.update_record("alerts", alert, None)
-            except ConflictError:
-                existing = "?"
-                continue  # created by someone else meanwhile: update that one instead
-            return Outcome(alert, "created", notify, silence)
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self._open: Optional[dict[str, str]] = None
+        self.pending: dict[str, Alert] = {}
+
+    def open_id(self, key: str) -> Optional[str]:
+        if self._open is None:
+            self._open = {}
+            for alert in self.store.find_records("alerts", {"state": list(OPEN_ALERT_STATES)}, order_by="created_at"):
+                if getattr(alert, "dedup_key", None):
+                    self._open[alert.dedup_key] = alert.id
+        return self._open.get(key)
+
+    def is_new(self, key: str) -> bool:
+        return key not in self.pending and self.open_id(key) is None
+
+    def flush(self) -> list[Alert]:
+        """Write the alerts opened since the last flush; returns them."""
+        created = list(self.pending.values())
+        if created:
+            self.store.put_records("alerts", created)
+            for key, alert in self.pending.items():
+                self._open[key] = alert.id  # type: ignore[index]
+            self.pending = {}
+        return created
+
+    def apply(self, rule_name: str, finding: Finding, severity: str, reasons: list[str], now: datetime,
+              extra: dict[str, Any], realert_minutes: int, silences: list[dict],
+              notify_if: Callable[[Alert], bool] = lambda alert: True) -> Outcome:
+        """Open or update the alert for ``finding``; say whether it should be notified.
+
+        ``notify_if`` says whether an alert due a notification gets one (severity floor, notifiers
+        configured); ``notified_at`` is then written with the alert, in the same write.
+        """
+        key = dedup_key(rule_name, finding)
+        silence = silenced(silences, rule_name, finding.street, finding.category, now)
         result: dict[str, Any] = {}
 
         def change(alert: Alert) -> Optional[Alert]:
+            if alert.state not in OPEN_ALERT_STATES:
+                result["closed"] = True
+                return None
             merged = _merge(alert, finding, severity, reasons, now, result, realert_minutes)
             result["notify"] = bool(merged is not None and result.get("notify") and silence is None
                                     and notify_if(merged))
@@ -73,9 +97,25 @@ def apply_finding(store, rule_name: str, finding: Finding, severity: str, reason
                 setattr(merged, "notified_at", now.isoformat())
             return merged
 
-        alert = modify(store, existing, change)
-        return Outcome(alert, result.get("event", "unchanged"), result["notify"], silence)
-    raise ConflictError(f"alert for {key} could not be written; it will be tried again next cycle")
+        if key in self.pending:  # opened earlier this cycle: merge in memory, notified once at creation
+            alert = self.pending[key]
+            change(alert)
+            return Outcome(alert, "updated", False, silence)
+        existing = self.open_id(key)
+        if existing is not None:
+            try:
+                alert = modify(self.store, existing, change)
+            except NotFound:
+                result["closed"] = True
+            if not result.get("closed"):
+                return Outcome(alert, result.get("event", "unchanged"), result.get("notify", False), silence)
+            self._open.pop(key, None)  # type: ignore[union-attr]
+        alert = _new_alert(rule_name, key, finding, severity, reasons, now, extra)
+        notify = silence is None and notify_if(alert)
+        if notify:
+            setattr(alert, "notified_at", now.isoformat())
+        self.pending[key] = alert
+        return Outcome(alert, "created", notify, silence)
 
 
 def _new_alert(rule_name, key, finding, severity, reasons, now, extra) -> Alert:

@@ -67,12 +67,18 @@ class Dispatcher:
 
     def enqueue(self, alert: Alert, event: str, now: datetime, extra_contacts: list[str] = ()) -> int:
         """A pending delivery per notifier of the alert's route; returns how many."""
-        route = self.route_of(alert)
-        names = route.notifiers if route.notifiers is not None else list(self.notifiers)
-        records = [JsonRecord(id=stable_id(alert.id, name, event, now.isoformat())[:24], alert_id=alert.id,
-                              notifier=name, event=event, state="pending", attempts=0, cycles=0, last_error=None,
-                              created_at=now.isoformat(), extra_contacts=list(extra_contacts))
-                   for name in names if name in self.notifiers]
+        return self.enqueue_many([(alert, event, now)], extra_contacts)
+
+    def enqueue_many(self, outbox: list[tuple[Alert, str, datetime]], extra_contacts: list[str] = ()) -> int:
+        """Pending deliveries for several (alert, event, time), written in one batch."""
+        records = []
+        for alert, event, now in outbox:
+            route = self.route_of(alert)
+            names = route.notifiers if route.notifiers is not None else list(self.notifiers)
+            records += [JsonRecord(id=stable_id(alert.id, name, event, now.isoformat())[:24], alert_id=alert.id,
+                                   notifier=name, event=event, state="pending", attempts=0, cycles=0,
+                                   last_error=None, created_at=now.isoformat(), extra_contacts=list(extra_contacts))
+                        for name in names if name in self.notifiers]
         if records:
             self.store.put_records("alert_deliveries", records)
         return len(records)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from alerts.collect import CURSOR_KEY, collect, tokenize_items
-from alerts.dedup import Outcome, apply_finding, dedup_key, open_alert_id
+from alerts.dedup import AlertBook, Outcome, dedup_key
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
 from alerts.rules.base import EvalContext, Finding, Item, Rule
@@ -54,6 +54,8 @@ class AlertEngine:
         self.cases = cases
         self.dispatcher = dispatcher or Dispatcher.from_config(config, store)
         self.cache: dict = {}  # work shared by the rules of one cycle; emptied at each cycle
+        self.book = AlertBook(store)
+        self._outbox: list = []
 
     @classmethod
     def from_config(cls, config, store, providers: bool = True) -> "AlertEngine":
@@ -70,21 +72,29 @@ class AlertEngine:
         return rule.evaluate(ctx)
 
     def raise_finding(self, rule: Rule, finding: Finding, now: datetime) -> Outcome:
-        """Grade, enrich, de-duplicate, route and queue the notification of one finding."""
-        existing = open_alert_id(self.store, dedup_key(rule.name, finding))
-        self._enrich(finding, now, existing is None)
+        """Grade, enrich, de-duplicate, route and queue the notification of one finding.
+
+        New alerts and their deliveries are written by :meth:`flush`, once per rule.
+        """
+        self._enrich(finding, now, self.book.is_new(dedup_key(rule.name, finding)))
         severity, reasons = grade(finding.severity or rule.spec.severity, finding.evidence, rule.spec.max_severity)
         route = self.dispatcher.route_of_parts(finding.street, finding.category)
         realert = rule.spec.realert_minutes if rule.spec.realert_minutes is not None else self.config["alerts.realert_minutes"]
         floor = severity_rank(self.config["alerts.notify_min_severity"])
-        outcome = apply_finding(self.store, rule.name, finding, severity, finding.reasons + reasons, now,
-                                {"department": route.department, "contacts": route.contacts},
-                                realert, list(self.config["alerts.silences"]),
-                                notify_if=lambda a: severity_rank(a.severity) <= floor and self.dispatcher.has_notifiers(route),
-                                existing=existing)
+        outcome = self.book.apply(rule.name, finding, severity, finding.reasons + reasons, now,
+                                  {"department": route.department, "contacts": route.contacts},
+                                  realert, list(self.config["alerts.silences"]),
+                                  notify_if=lambda a: severity_rank(a.severity) <= floor
+                                  and self.dispatcher.has_notifiers(route))
         if outcome.notify:
-            self.dispatcher.enqueue(outcome.alert, outcome.event, now)
+            self._outbox.append((outcome.alert, outcome.event, now))
         return outcome
+
+    def flush(self) -> None:
+        """Write the alerts opened since the last flush, then queue their deliveries."""
+        self.book.flush()
+        outbox, self._outbox = self._outbox, []
+        self.dispatcher.enqueue_many(outbox)
 
     def _enrich(self, finding: Finding, now: datetime, fresh: bool) -> None:
         """Calendar context for every finding; similar past cases for a new incident alert."""
@@ -131,6 +141,9 @@ class AlertStage(Stage):
     def __init__(self, config, store, engine: Optional[AlertEngine] = None) -> None:
         super().__init__(config, store)
         self.engine = engine or AlertEngine.from_config(config, store)
+        # rule memories as last saved: read from the store once, then kept here (this stage is their
+        # only writer), so a cycle does not re-read 200 states
+        self._states: dict[str, str] = {}
 
     @classmethod
     def from_config(cls, config, store) -> "AlertStage":
@@ -153,21 +166,26 @@ class AlertStage(Stage):
         events: dict[str, int] = {}
         for rule in self.engine.rules:
             key = rule_state_key(rule.name)
-            state = self.store.get_state(key) or {}
-            before = json.dumps(state, sort_keys=True, default=str)
+            if key not in self._states:
+                self._states[key] = json.dumps(self.store.get_state(key) or {}, sort_keys=True, default=str)
+            before = self._states[key]
+            state = json.loads(before)
             try:
                 findings = self.engine.evaluate(rule, batch.items, batch.incidents, now, state, sources)
                 for finding in findings:
                     outcome = self.engine.raise_finding(rule, finding, now)
                     events[outcome.event] = events.get(outcome.event, 0) + 1
+                self.engine.flush()
             except Exception as exc:  # one broken rule never stops the others
                 log.exception("alert rule %s failed: %s", rule.name, exc)
                 report.errors += 1
+                self.engine.flush()  # what it raised before failing is kept
                 continue
             if json.dumps(state, sort_keys=True, default=str) != before:
                 states[key] = state
         for key, state in states.items():  # remembered only once the alerts are written
             self.store.set_state(key, state)
+            self._states[key] = json.dumps(state, sort_keys=True, default=str)
         self.store.set_state(CURSOR_KEY, batch.cursor)
         escalated = self.engine.escalate_overdue(now)
         delivered = self.engine.dispatcher.deliver_pending(now)
