@@ -39,7 +39,7 @@ def stage_probs(model, texts, embed_name=None):
     p1 = model.stage1_proba(featurizer().transform(texts), texts)
     if embed_name is None:
         return p1, None
-    return p1, model.stage2_proba(embed_cached(texts, embed_name), p1)
+    return p1, model.apply_floors(model.stage2_proba(embed_cached(texts, embed_name), p1), texts)
 
 
 def f1(y, pred, average="binary"):

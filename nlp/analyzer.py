@@ -126,7 +126,7 @@ class Analyzer:
         result = {}
         for task, model in self.models.items():
             probs = stage1[task].copy()
-            probs[routed] = model.stage2_proba(embeddings, stage1[task][routed])
+            probs[routed] = model.apply_floors(model.stage2_proba(embeddings, stage1[task][routed]), chosen)
             result[task] = probs
         return result
 
@@ -183,6 +183,8 @@ class Analyzer:
                 urgency=round(float(slots.urgency), 4), street=slots.street, district=slots.district)
         harmful = probs["harmful"].max(axis=0)
         labels = self.models["harmful"].labels
+        if analysis.rescue is not None:
+            harmful = self._request_is_not_a_leak(item.text, harmful, labels)
         types = [{"label": labels[j], "score": round(float(p), 4)} for j, p in enumerate(harmful)
                  if p >= self.thresholds.harmful]
         if types:
@@ -194,6 +196,20 @@ class Analyzer:
         except Exception:
             log.exception("document %s: keyword extraction failed", item.doc.id)
         return analysis
+
+    @staticmethod
+    def _request_is_not_a_leak(text: str, harmful: np.ndarray, labels: list[str]) -> np.ndarray:
+        """A request for help gives its own phone and address: not a privacy leak, nor a rumour,
+        unless a strong rule (人肉, someone else's ID number) says otherwise."""
+        from nlp.classify.rules import harmful_rule_floor
+
+        floor = harmful_rule_floor([text], labels)[0]
+        harmful = harmful.copy()
+        for label in ("privacy_leak", "rumor"):
+            if label in labels:
+                j = labels.index(label)
+                harmful[j] = min(harmful[j], max(floor[j], 0.49))
+        return harmful
 
     def _sentiment(self, p: np.ndarray) -> dict:
         band = float(self.models["sentiment"].meta.get("neutral_band", 0.15))

@@ -44,7 +44,14 @@ class TaskModel:
         """Probabilities from hashed ``features`` (of ``texts``) and the rule features."""
         if rules is None and self.rule_features is not None:
             rules = self.rule_features(texts)
-        return self.stage1.predict_proba(append_columns(features, rules))
+        return self.apply_floors(self.stage1.predict_proba(append_columns(features, rules)), texts)
+
+    def apply_floors(self, probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Raise probabilities where the task's strong rules fire (nlp.classify.rules.RULE_FLOORS)."""
+        from nlp.classify.rules import RULE_FLOORS
+
+        floor = RULE_FLOORS.get(self.name)
+        return np.maximum(probs, floor(texts, self.labels)) if floor is not None and len(texts) else probs
 
     def stage2_proba(self, embeddings: np.ndarray, stage1: np.ndarray) -> np.ndarray:
         """Probabilities from the backbone's embeddings and stage-1 probabilities."""

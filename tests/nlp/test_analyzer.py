@@ -121,3 +121,12 @@ def test_analyze_command_stdin_to_stdout(tmp_path):
     assert result.returncode == 0, result.stderr
     [analysis] = [json.loads(x) for x in result.stdout.splitlines()]
     assert analysis["id"] == "x" and analysis["rescue"]["phones"] == ["13800138000"]
+
+
+def test_a_request_with_its_own_phone_is_not_a_privacy_leak(analyzer):
+    text = "来电人称：其家住龙岗区布吉街道可园社区绿景花园14栋22楼，3人，宝宝才4个月大，厂房进水出不来，请速派人，电话13912345678"
+    leak = "人肉出来了，撞人的司机叫魏姐，电话173 3775 7467，住新围仔13栋，大家去他家讨说法"
+    request, doxxing = analyzer.analyze([doc("h1", text), doc("h2", leak)])
+    assert request.rescue is not None and request.harmful is None
+    assert doxxing.harmful is not None
+    assert {"privacy_leak", "incitement"} <= {t.label for t in doxxing.harmful.types}
