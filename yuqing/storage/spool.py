@@ -72,7 +72,8 @@ class DocumentSpool:
                     fcntl.flock(handle, fcntl.LOCK_EX)
                     if path.exists() and os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
                         # time first, so files drain in the order they were accepted
-                        os.rename(path, self.directory / f"draining-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl")
+                        claimed = f"draining-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.jsonl"
+                        os.rename(path, self.directory / claimed)
                     fcntl.flock(handle, fcntl.LOCK_UN)
             except FileNotFoundError:
                 continue
