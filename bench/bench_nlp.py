@@ -172,7 +172,7 @@ def bench_cascade(args, models):
     rows += [("rescue", r) for r in data.project_set("rescue", "test")]
     docs = [Document(id=str(i), text=r["text"], published_at=now()) for i, (_, r) in enumerate(rows)]
     results = {}
-    for mode in ("stage2", "cascade"):
+    for mode in ("stage1", "stage2", "cascade"):
         analyzer = Analyzer.default(mode=mode)
         analyzer.analyze(docs[:5])
         start = time.perf_counter()

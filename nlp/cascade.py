@@ -21,10 +21,10 @@ class CascadePolicy:
     """Routing thresholds; see nlp/model_settings.py for their meaning."""
 
     mode: str = "cascade"
-    sentiment_confidence: float = 0.85
-    category_confidence: float = 0.6
-    risk_floor: float = 0.2
-    negative_floor: float = 0.9
+    sentiment_confidence: float = 0.6
+    category_confidence: float = 0.4
+    risk_floor: float = 0.35
+    negative_floor: float = 0.95
 
     @classmethod
     def from_config(cls, config) -> "CascadePolicy":
