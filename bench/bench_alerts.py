@@ -140,6 +140,8 @@ def cycle(args) -> None:
         cut = newest[-args.new - 1].published_at if len(newest) > args.new else end - timedelta(days=31)
         store.set_state("alerts.cursor", {"watermark": cut.isoformat(), "seen": {
             d.id: d.published_at.timestamp() for d in newest if d.published_at <= cut}})
+        for alert in store.find_records("alerts"):  # a rerun measures the same cycle: alerts opened afresh
+            store.delete_record("alerts", alert.id)
         for rule in stage.engine.rules:
             store.set_state(f"alerts.rule.{rule.name}", {"started": (end - timedelta(days=2)).timestamp()})
         store.flush()
