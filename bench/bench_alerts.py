@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from yuqing.records import DEFAULT_TZ, Analysis, Document, Incident, now  # noqa: E402
+from yuqing.records import Analysis, Document, Incident, now  # noqa: E402
 
 STREETS = ["民治街道", "大浪街道", "龙华街道", "观湖街道", "福城街道", "观澜街道", "坂田街道", "布吉街道"]
 CATEGORIES = ["labor_dispute", "natural_disaster", "environment", "property_management", "traffic",

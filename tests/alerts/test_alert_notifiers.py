@@ -3,7 +3,6 @@ import base64
 import email
 import hashlib
 import hmac
-import urllib.parse
 from email import policy
 
 import pytest

@@ -1,8 +1,7 @@
 """Each rule type over synthetic documents, analyses and incidents (no store needed)."""
 from datetime import timedelta
 
-from alert_builders import T0, analysis, ctx, doc, incident, item, rule
-from alerts.rules.base import Item
+from alert_builders import T0, ctx, incident, item, rule
 
 
 def test_keyword_words_phrases_regex_and_exclusions():

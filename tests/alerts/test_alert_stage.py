@@ -4,7 +4,6 @@ import logging
 from datetime import timedelta
 
 from alert_builders import T0, analysis, doc, incident
-from alerts.stage import AlertStage
 
 KEYWORD = {"name": "kw", "type": "keyword", "severity": "yellow", "options": {"words": ["堵路", "讨薪"]}}
 

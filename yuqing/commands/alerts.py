@@ -5,11 +5,8 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime
-from pathlib import Path
 
 from yuqing.commands import BaseCommand
-from yuqing.errors import ConfigError, InputError
 
 log = logging.getLogger(__name__)
 
