@@ -214,3 +214,18 @@ def test_first_cycle_starts_at_the_overlap_not_at_the_oldest_document(store, mak
     recent = put(store, "刚发的讨薪帖", at=T0 - timedelta(minutes=10))
     assert stage.run_once(now=T0).processed == 1
     assert alerts_of(store)[0].doc_ids == [recent.id]
+
+
+def test_a_closed_alert_is_never_updated_new_evidence_opens_another(store, make_stage):
+    from alerts.lifecycle import dismiss
+
+    stage = make_stage([KEYWORD])
+    put(store, "堵路")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [first] = alerts_of(store)
+    dismiss(store, first.id, by="张三", note="误报")
+    later = put(store, "又有人堵路", at=T0 + timedelta(minutes=5))
+    stage.run_once(now=T0 + timedelta(minutes=6))
+    alerts = alerts_of(store)
+    assert [a.state for a in alerts] == ["dismissed", "new"] and alerts[1].doc_ids == [later.id]
+    assert alerts[0].doc_ids == first.doc_ids
