@@ -53,7 +53,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weibo21-rows", type=int, default=600, help="Weibo21 rows embedded for stage 2")
     parser.add_argument("--checked-rows", type=int, default=600)
-    parser.add_argument("--ced-rows", type=int, default=400)
+    parser.add_argument("--ced-rows", type=int, default=0)
     args = parser.parse_args(argv)
     project = data.project_set("harmful", "train")
     texts = [r["text"] for r in project]
