@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from es_node import EsNode  # noqa: E402  (tests/ is not a package)
+from store_helpers import open_test_store  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,27 +29,6 @@ def es_node():
         yield node.url
     finally:
         node.stop()
-
-
-def open_test_store(backend: str, directory: Path, request):
-    """A fresh store of ``backend`` (a new SQLite file, or a new index prefix), and its clean-up."""
-    if backend == "sqlite":
-        from yuqing.storage.sqlite import SQLiteStore
-
-        store = SQLiteStore(directory / "store.sqlite")
-        return store, store.close
-    from yuqing.storage.elastic import ElasticsearchStore
-
-    url = request.getfixturevalue("es_node")
-    store = ElasticsearchStore([url], index_prefix=f"test-{uuid.uuid4().hex[:10]}", spool_dir=directory,
-                               retry_max_seconds=2.0)
-
-    def clean():
-        try:
-            store.delete_indices()
-        finally:
-            store.close()
-    return store, clean
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ DECOY = R.Document(id="decoy", title="测试", text='有人写下 NEAR( 与 "OR"
 def loaded(request, tmp_path_factory):
     """A store holding 300 synthetic documents with their analyses (read-only tests share it), plus
     one decoy document without analysis whose text carries query operators."""
-    from conftest import open_test_store
+    from store_helpers import open_test_store
     from yuqing.storage.synthetic import make_pairs
 
     store, clean = open_test_store(request.param, tmp_path_factory.mktemp(request.param), request)

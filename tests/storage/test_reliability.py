@@ -30,7 +30,7 @@ def expected_ids(n):
 
 @pytest.mark.parametrize("backend", ["sqlite", "elasticsearch"])
 def test_kill_9_mid_ingestion_then_rerun_gives_exactly_the_set(backend, tmp_path, request):
-    from conftest import open_test_store
+    from store_helpers import open_test_store
 
     store, clean = open_test_store(backend, tmp_path, request)
     try:
