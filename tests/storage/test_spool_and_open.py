@@ -101,9 +101,11 @@ def test_a_newer_schema_is_refused(tmp_path):
         SQLiteStore(tmp_path / "s.sqlite")
 
 
-def test_sqlite_analysis_stored_before_its_document_still_filters(sqlite_store, make_pairs):
+def test_analysis_stored_before_its_document_still_filters(store, make_pairs):
     doc, analysis = make_pairs(1)[0]
-    sqlite_store.put_analyses([analysis])
-    sqlite_store.put_documents([doc])
-    assert sqlite_store.count_by("street") == {analysis.location.street: 1}
-    assert sqlite_store.search("", street=analysis.location.street).total == 1
+    store.put_analyses([analysis])
+    store.put_documents([doc])
+    store.flush()
+    assert store.count_by("street") == {analysis.location.street: 1}
+    assert store.search("", street=analysis.location.street).total == 1
+    assert store.documents_without_analysis() == []

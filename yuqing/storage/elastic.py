@@ -120,10 +120,11 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
                 body.append(doc.model_dump(mode="json"))
             response = self.es.bulk(operations=body)
         self._dirty.add(self.docs_pattern)
-        failed = []
+        failed, created = [], {}
         for doc, item in zip(batch, response["items"]):
             status = item["create"]["status"]
             if status in (200, 201):
+                created[doc.id] = item["create"]["_index"]
                 if result is not None:
                     result.inserted += 1
                     result.inserted_ids.append(doc.id)
@@ -134,8 +135,24 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
                 raise StoreUnavailable(f"Elasticsearch rejected a bulk request (HTTP {status}); retrying later")
             else:
                 failed.append(f"{doc.id}: {item['create'].get('error', {}).get('reason', status)}")
+        if created:
+            self._copy_facets(created)
         if failed:
             raise StoreError(f"Elasticsearch refused {len(failed)} documents, e.g. {failed[0]}")
+
+    def _copy_facets(self, created: dict[str, str]) -> None:
+        """An analysis stored before its document (a re-import): copy its facets onto the document."""
+        with self._guard():
+            found = self.es.mget(index=f"{self.prefix}-analyses", ids=list(created),
+                                 source_includes=list(S.ANALYSIS_FLAT))["docs"]
+            body: list[dict[str, Any]] = []
+            for item in found:
+                if item.get("found"):
+                    flat = {f"a_{k[2:]}": v for k, v in item["_source"].items()}
+                    body += [{"update": {"_index": created[item["_id"]], "_id": item["_id"]}},
+                             {"doc": {"a_analyzed": True, **flat}}]
+            if body:
+                self.es.bulk(operations=body)
 
     def get_documents(self, ids: Sequence[str]) -> list[R.Document]:
         found: dict[str, R.Document] = {}
