@@ -22,7 +22,7 @@ class CascadePolicy:
 
     mode: str = "cascade"
     sentiment_confidence: float = 0.6
-    category_confidence: float = 0.4
+    category_confidence: float = 0.25
     risk_floor: float = 0.35
     negative_floor: float = 0.95
 

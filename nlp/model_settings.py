@@ -42,7 +42,7 @@ SETTINGS = [
             choices=("cascade", "stage1", "stage2")),
     Setting("nlp.cascade.sentiment_confidence", 0.6, "Stage 1's sentiment probability below this sends "
             "the post to stage 2.", type=float, check=_unit),
-    Setting("nlp.cascade.category_confidence", 0.4, "Stage 1's top category probability below this sends "
+    Setting("nlp.cascade.category_confidence", 0.25, "Stage 1's top category probability below this sends "
             "the post to stage 2.", type=float, check=_unit),
     Setting("nlp.cascade.risk_floor", 0.35, "A stage-1 rescue or harmful probability at or above this sends "
             "the post to stage 2 (risk signals always get the better model).", type=float, check=_unit),
