@@ -40,7 +40,7 @@ def grade(base: str, evidence: dict[str, Any], ceiling: str = "red") -> tuple[st
     severity = raise_by(base, steps, ceiling)
     if severity_rank(base) < severity_rank(ceiling):  # the rule's own base wins over a lower ceiling
         severity = base
-    words = [f"基础级别 {name(base)}（规则设定）"] + reasons
+    words = [f"基础级别 {name(base)}"] + reasons
     if severity != base:
         words.append(f"升至 {name(severity)}")
     return severity, words

@@ -5,7 +5,7 @@ from alerts.severity import grade, higher
 
 def test_base_colour_kept_without_aggravating_evidence():
     severity, reasons = grade("yellow", {"volume": 3})
-    assert severity == "yellow" and reasons == ["基础级别 黄色(三级)（规则设定）"]
+    assert severity == "yellow" and reasons == ["基础级别 黄色(三级)"]
 
 
 def test_each_factor_raises_one_step_at_most_two():
