@@ -7,6 +7,11 @@ from yuqing.config import Setting
 BUILTIN_RULES_DIR = str(Path(__file__).with_name("rules.d"))
 
 
+def rules_dirs(config) -> list[Path]:
+    """The configured rule folders, ``builtin`` standing for the shipped examples."""
+    return [Path(BUILTIN_RULES_DIR if str(d) == "builtin" else d) for d in config["alerts.rules_dirs"]]
+
+
 def _positive(value):
     return None if value > 0 else "must be greater than 0"
 
@@ -31,8 +36,9 @@ def _list_of_dicts(value):
 
 SETTINGS = [
     Setting("alerts.enabled", True, "Evaluate the alert rules in `yuqing run`.", type=bool),
-    Setting("alerts.rules_dirs", [BUILTIN_RULES_DIR], "Folders of rule files (*.yaml); every file is validated "
-            "against the rule schema at load. Relative folders are read from the current directory.", type=list),
+    Setting("alerts.rules_dirs", ["builtin"], "Folders of rule files (*.yaml); every file is validated against the "
+            "rule schema at load. `builtin` is the example rules shipped in alerts/rules.d; relative folders are read "
+            "from the current directory.", type=list),
     Setting("alerts.rules_only", [], "If not empty, only the rules with these names are evaluated.", type=list),
     Setting("alerts.batch_size", 2000, "New analysed documents read per evaluation cycle.", type=int, check=_positive),
     Setting("alerts.overlap_minutes", 120, "Documents published up to this long before the last cycle's newest "

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Optional
 
 from alerts.collect import CURSOR_KEY, collect, tokenize_items
@@ -59,8 +58,9 @@ class AlertEngine:
 
     @classmethod
     def from_config(cls, config, store, providers: bool = True) -> "AlertEngine":
-        dirs = [Path(d) for d in config["alerts.rules_dirs"]]
-        rules = load_rules(dirs, config["alerts.rules_only"])
+        from alerts.settings import rules_dirs
+
+        rules = load_rules(rules_dirs(config), config["alerts.rules_only"])
         calendar, cases = load_providers(config, store) if providers else (None, None)
         return cls(config, store, rules, calendar=calendar, cases=cases)
 

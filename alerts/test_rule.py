@@ -26,7 +26,9 @@ def find_rule(name: str, config):
             raise InputError(f"{name}: no such rule file")
         rules = load_file(path)
         return rules[0]
-    for rule in load_rules([Path(d) for d in config["alerts.rules_dirs"]]):
+    from alerts.settings import rules_dirs
+
+    for rule in load_rules(rules_dirs(config)):
         if rule.name == name:
             return rule
     raise ConfigError(f"no rule named {name!r} in {', '.join(config['alerts.rules_dirs'])}; give a rule name "

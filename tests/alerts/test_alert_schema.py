@@ -76,3 +76,12 @@ def test_user_rule_type_by_dotted_path(tmp_path, monkeypatch):
 def test_missing_rules_dir_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="is not a folder"):
         load_rules([tmp_path / "nope"])
+
+
+def test_builtin_stands_for_the_shipped_rules():
+    from pathlib import Path
+
+    from alerts.settings import rules_dirs
+    from yuqing.config import load_config
+    assert rules_dirs(load_config(None)) == [Path(BUILTIN_RULES_DIR)]
+    assert rules_dirs(load_config(None, ["alerts.rules_dirs=[builtin, my/rules]"]))[1] == Path("my/rules")
