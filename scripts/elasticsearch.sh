@@ -44,8 +44,13 @@ HOME_DIR="$RUN_ROOT/elasticsearch-$VERSION"
 
 log() { echo "elasticsearch.sh: $*" >&2; }
 
+pid_of_node() {  # the pid, or nothing: the file may appear or vanish while the node starts or stops
+  cat "$PIDFILE" 2>/dev/null || true
+}
+
 running() {
-  [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+  local pid; pid="$(pid_of_node)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
 
 http_get() {  # curl when present, else Python (a fresh machine may lack curl)
@@ -127,7 +132,7 @@ start() {
   local deadline=$((SECONDS + WAIT_SECONDS))
   until healthy; do
     if [ $SECONDS -ge $deadline ]; then log "not healthy after ${WAIT_SECONDS}s; see $DATA/logs"; exit 1; fi
-    if [ -f "$PIDFILE" ] && ! running; then log "the node exited; see $DATA/logs"; tail -20 "$DATA/logs/"*.log >&2; exit 1; fi
+    if [ -n "$(pid_of_node)" ] && ! running; then log "the node exited; see $DATA/logs"; tail -20 "$DATA/logs/"*.log >&2; exit 1; fi
     sleep 1
   done
   echo "$URL"
@@ -135,7 +140,8 @@ start() {
 
 stop() {
   if ! running; then rm -f "$PIDFILE"; return 0; fi
-  local pid; pid="$(cat "$PIDFILE")"
+  local pid; pid="$(pid_of_node)"
+  [ -n "$pid" ] || return 0
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || { rm -f "$PIDFILE"; return 0; }; sleep 1; done
   log "node $pid did not stop in 60s; killing it"
@@ -147,8 +153,8 @@ case "$ACTION" in
   start) start ;;
   stop) stop ;;
   status)
-    if running && healthy; then echo "running $URL (pid $(cat "$PIDFILE"))"
-    elif running; then echo "starting or unhealthy $URL (pid $(cat "$PIDFILE"))"; exit 1
+    if running && healthy; then echo "running $URL (pid $(pid_of_node))"
+    elif running; then echo "starting or unhealthy $URL (pid $(pid_of_node))"; exit 1
     else echo "stopped"; exit 3; fi ;;
   *) usage ;;
 esac
