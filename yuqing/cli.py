@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from yuqing.commands import COMMANDS, BaseCommand
+from yuqing.commands import COMMANDS, BaseCommand, add_common_options, common_options
 from yuqing.config import Config, load_config
 from yuqing.errors import ConfigError, InputError, YuqingError
 from yuqing.io import ErrorReport
@@ -56,13 +56,10 @@ def _load_command(name: str) -> Optional[BaseCommand]:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Optional[BaseCommand]]]:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=None, metavar="FILE",
-                        help="settings file (default ./config.yaml)")
-    common.add_argument("-s", "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one setting, e.g. -s store.path=scratch/x.sqlite (repeatable)")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summaries on stderr")
-    parser = argparse.ArgumentParser(prog="yuqing", parents=[common],
+    add_common_options(common, level=1)
+    parser = argparse.ArgumentParser(prog="yuqing",
                                      description="Public-opinion monitoring and risk warning for street offices.")
+    add_common_options(parser, level=0)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands: dict[str, Optional[BaseCommand]] = {}
     for name in COMMANDS:
@@ -91,6 +88,7 @@ def setup_logging(config: Config, quiet: bool) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser, commands = build_parser()
     args = parser.parse_args(argv)
+    common_options(args)
     if not args.command:
         parser.print_help(sys.stderr)
         return 2

@@ -17,6 +17,7 @@ COMMANDS = {
     "import": "yuqing.commands.import_cmd",
     "stats": "yuqing.commands.stats",
     "search": "yuqing.commands.search",
+    "reindex": "yuqing.commands.reindex",
     "config": "yuqing.commands.config_cmd",
     "crawl": "yuqing.commands.crawl",
     "sources": "yuqing.commands.sources",
@@ -28,6 +29,35 @@ COMMANDS = {
     "cases": "yuqing.commands.cases",
     "assess": "yuqing.commands.assess",
 }
+
+
+def add_common_options(parser: argparse.ArgumentParser, level: int = 0) -> None:
+    """``--config``, ``-s`` and ``-q`` on the parser of one level (0 ``yuqing``, 1 the command, 2 its action).
+
+    Each level keeps its own destination (``config_1``, ``overrides_1``…), because argparse copies a
+    sub-parser's namespace over its parent's: one shared destination would let ``yuqing -s a=1 crawl``
+    lose ``a=1`` or reset ``--config`` to a default. :func:`common_options` merges the levels.
+    """
+    top = level == 0
+    parser.add_argument("--config", dest=f"config_{level}", default=None if top else argparse.SUPPRESS,
+                        metavar="FILE", help="settings file (default ./config.yaml)")
+    parser.add_argument("-s", "--set", dest=f"overrides_{level}", action="append",
+                        default=[] if top else argparse.SUPPRESS, metavar="KEY=VALUE",
+                        help="override one setting, e.g. -s store.path=scratch/x.sqlite (repeatable)")
+    parser.add_argument("-q", "--quiet", dest=f"quiet_{level}", action="store_true",
+                        default=False if top else argparse.SUPPRESS,
+                        help="no progress bars or summaries on stderr")
+
+
+def common_options(args: argparse.Namespace) -> tuple[Optional[str], list[str], bool]:
+    """The merged ``(config, overrides, quiet)`` of every level; later levels win for ``--config``."""
+    config, overrides, quiet = None, [], False
+    for level in range(3):
+        config = getattr(args, f"config_{level}", None) or config
+        overrides += getattr(args, f"overrides_{level}", None) or []
+        quiet = quiet or bool(getattr(args, f"quiet_{level}", False))
+    args.config, args.overrides, args.quiet = config, overrides, quiet
+    return config, overrides, quiet
 
 
 class BaseCommand:

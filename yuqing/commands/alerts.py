@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from yuqing.commands import BaseCommand
+from yuqing.commands import BaseCommand, add_common_options
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,7 @@ class Command(BaseCommand):
         # the common options also after the action (`yuqing alerts list --config x`); SUPPRESS keeps
         # a value given before the action
         common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="settings file")
-        common.add_argument("-s", "--set", dest="overrides", action="append", default=argparse.SUPPRESS,
-                            metavar="KEY=VALUE", help="override one setting")
+        add_common_options(common, level=2)
         sub = parser.add_subparsers(dest="action", metavar="ACTION", parser_class=_parser_with(common))
         lst = sub.add_parser("list", help="alerts, newest first")
         lst.add_argument("--format", choices=("text", "json"), default="text")

@@ -6,18 +6,13 @@ import json
 from datetime import date
 
 from yuqing.commands import BaseCommand
+from yuqing.commands import add_common_options as add_options
 from yuqing.errors import InputError
 
 
 def add_common_options(parser) -> None:
-    """``--config``, ``-s`` and ``-q`` after the action too (``yuqing calendar upcoming -s k=v``).
-
-    SUPPRESS keeps an option given before the action from being reset by this parser's default.
-    """
-    parser.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help="settings file")
-    parser.add_argument("-s", "--set", dest="overrides", action="append", default=argparse.SUPPRESS,
-                        metavar="KEY=VALUE", help="override one setting (repeatable)")
-    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no summaries")
+    """``--config``, ``-s`` and ``-q`` after the action too (``yuqing calendar upcoming -s k=v``)."""
+    add_options(parser, level=2)
 
 
 def _day(text: str | None, option: str) -> date:
