@@ -185,4 +185,4 @@ def change_alert_state(store, alert_id: str, to_state: str, *, who: str, note: s
     """Change an alert's state through the alerts package's lifecycle (the one place rules live)."""
     from alerts import lifecycle
 
-    return lifecycle.transition(store, alert_id, to_state, who=who, note=note, assignee=assignee)
+    return lifecycle.transition(store, alert_id, to_state, by=who, note=note, assignee=assignee)
