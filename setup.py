@@ -25,6 +25,7 @@ setup(
         "jinja2>=3.1",
         "starlette>=0.37",
         "uvicorn>=0.29",
+        "python-multipart>=0.0.9",  # the alert action forms
         "httpx>=0.27",
         # crawling
         "scrapy>=2.11",

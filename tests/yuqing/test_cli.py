@@ -129,3 +129,19 @@ def test_run_stops_cleanly_on_sigterm(tmp_path, scratch):
             proc.kill()
     assert proc.returncode == 0, err
     assert "service stopped" in err
+
+
+def test_common_options_keep_their_values_at_every_level(tmp_path):
+    config = tmp_path / "mine.yaml"
+    config.write_text("log:\n  level: WARNING\n", encoding="utf-8")
+    result = yuqing("--config", str(config), "-s", "store.path=a.sqlite", "config", "show",
+                    "-s", "web.enabled=false")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["log.level"] == "WARNING"  # --config before the command is not reset by the command's parser
+    assert shown["store.path"] == "a.sqlite" and shown["web.enabled"] is False  # both -s kept
+    result = yuqing("-s", "log.level=ERROR", "calendar", "upcoming", "--days", "3", "--today", "2026-01-20",
+                    "--config", str(config), "-s", f"store.path={tmp_path / 's.sqlite'}", "-s", "log.level=INFO")
+    assert result.returncode == 0, result.stderr
+    missing = yuqing("config", "show", "--config", str(tmp_path / "absent.yaml"))
+    assert missing.returncode == 2 and "absent.yaml" in missing.stderr

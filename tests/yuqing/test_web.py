@@ -61,3 +61,28 @@ def test_api_alerts_and_search(client):
     assert [a["id"] for a in alerts] == ["a1"]
     hits = client.get("/api/search?q=积水").json()
     assert hits["total"] == 1 and all("13812345678" not in f for f in hits["hits"][0]["highlight"])
+
+
+def test_analyst_acknowledges_and_dispatches_with_history(client, store):
+    ana = {"Authorization": "Bearer t-ana"}
+    response = client.post("/alerts/a1/ack", data={"note": "看到了"}, headers=ana, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/alerts/a1"
+    response = client.post("/alerts/a1/dispatch", data={"note": "派民治街道应急办", "assignee": "民治应急办"},
+                           headers=ana, follow_redirects=False)
+    assert response.status_code == 303
+    alert = store.get_record("alerts", "a1")
+    assert alert.state == "dispatched" and alert.assignee == "民治应急办"
+    steps = [(h.who, h.from_state, h.to_state, h.note) for h in alert.history]
+    assert ("ana", "new", "acknowledged", "看到了") in steps
+    assert ("ana", "acknowledged", "dispatched", "派民治街道应急办") in steps
+    page = client.get("/alerts/a1", headers=ana).text
+    assert "派民治街道应急办" in page
+
+
+def test_illegal_transition_is_refused_with_the_reason(client):
+    ana = {"Authorization": "Bearer t-ana"}
+    response = client.post("/alerts/a1/resolve", data={}, headers=ana, follow_redirects=False)
+    assert response.status_code == 409 and "cannot be resolved directly" in response.text
+    assert client.post("/alerts/a1/dismiss", data={"note": "误报"}, headers=ana, follow_redirects=False).status_code == 303
+    response = client.post("/alerts/a1/ack", data={}, headers=ana, follow_redirects=False)
+    assert response.status_code == 409 and "already dismissed" in response.text
