@@ -1,6 +1,7 @@
 """The Elasticsearch client of the store: connecting, error translation, read-your-writes searches."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Any, Sequence
 
@@ -56,14 +57,35 @@ class ClientMixin:
         with self._guard():
             self._ensure()
             self._refresh_dirty()
-            return self.es.search(index=index, allow_no_indices=True, ignore_unavailable=True, **kwargs).body
+            return self._shards_settled(index, lambda: self.es.search(
+                index=index, allow_no_indices=True, ignore_unavailable=True, **kwargs).body)
 
     def _count(self, index: str, query: dict[str, Any] | None = None) -> int:
         with self._guard():
             self._ensure()
             self._refresh_dirty()
             kwargs = {"query": query} if query else {}
-            return self.es.count(index=index, allow_no_indices=True, ignore_unavailable=True, **kwargs)["count"]
+            return self._shards_settled(index, lambda: self.es.count(
+                index=index, allow_no_indices=True, ignore_unavailable=True, **kwargs)["count"])
+
+    def _shards_settled(self, index: str, read, attempts: int = 3):
+        """``read()``, waiting for the index's shards when a read found none started yet.
+
+        A new index (created by another thread or process a moment ago) can answer a search with
+        HTTP 503 ``no_shard_available_action_exception`` before its primary shard has started, even
+        after cluster health said yellow; seen in the scheduler's job_runs index. Waiting for the
+        index to be yellow and reading again is the fix; an outage still surfaces as before.
+        """
+        from elasticsearch import ApiError
+
+        for attempt in range(attempts):
+            try:
+                return read()
+            except ApiError as exc:
+                if exc.meta.status != 503 or "no_shard_available" not in str(exc.body) or attempt == attempts - 1:
+                    raise
+                self.es.cluster.health(index=index, wait_for_status="yellow", timeout="10s")
+                time.sleep(0.1 * (attempt + 1))
 
     def _create_index(self, name: str, mappings: dict[str, Any], settings: dict[str, Any] | None = None) -> None:
         from elasticsearch import BadRequestError
