@@ -29,8 +29,11 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi; }
 
+# The demo's analyst token comes from the environment; without one, a fresh random token per run.
 run: setup
-	$(BIN)/yuqing --config config.yaml run
+	@token="$${YUQING_ANALYST_TOKEN:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(18))')}"; \
+	  echo "analyst sign-in: http://127.0.0.1:8686/?token=$$token  (anonymous visitors see personal data masked)"; \
+	  YUQING_ANALYST_TOKEN="$$token" exec $(BIN)/yuqing --config config.yaml run
 
 es-start:
 	scripts/elasticsearch.sh start --port $(ES_PORT) --data $(ES_DIR)
@@ -42,8 +45,18 @@ test: setup system-deps es-start
 	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
 	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
 
-bench: setup
-	$(BIN)/python -m bench
+## bench: every benchmark at the sizes of the README's table (about an hour on 2 cores)
+bench: setup system-deps es-start
+	@export YUQING_ES_URL=http://127.0.0.1:$(ES_PORT); ( set -e; \
+	  $(BIN)/python bench/bench_storage.py --docs 100000 --queries 200; \
+	  $(BIN)/python bench/bench_crawl.py --pages 2000 --latency-seconds 120 --interval 10; \
+	  $(BIN)/python bench/bench_extract.py; \
+	  $(BIN)/python bench/bench_nlp.py --limit 400; \
+	  $(BIN)/python bench/bench_cluster.py all; \
+	  $(BIN)/python bench/bench_alerts.py cycle --docs 1000000 --new 1000; \
+	  $(BIN)/python bench/bench_alerts.py latency --docs 1000000 --interval 5 --samples 20; \
+	  $(BIN)/python bench/bench_cases.py ); \
+	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

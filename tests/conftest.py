@@ -16,6 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from es_node import EsNode  # noqa: E402  (tests/ is not a package)
 from store_helpers import open_test_store  # noqa: E402
 
+# The repository's config.yaml is the demo's (replay site, demo sources): a command a test runs from
+# the checkout must not pick it up. Every `yuqing` a test starts, in-process or as a subprocess, reads
+# this empty file unless the test names its own with --config.
+_EMPTY_CONFIG = Path(__file__).resolve().parent.parent / ".cache" / "test-config.yaml"
+_EMPTY_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+_EMPTY_CONFIG.write_text("# the tests' defaults: every setting at its declared default\n", encoding="utf-8")
+os.environ["YUQING_CONFIG"] = str(_EMPTY_CONFIG)
+
 
 @pytest.fixture(scope="session")
 def es_node():

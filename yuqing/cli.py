@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
@@ -98,7 +99,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               file=sys.stderr)
         return 2
     try:
-        config = load_config(args.config or "config.yaml", args.overrides, required=args.config is not None)
+        named = args.config or os.environ.get("YUQING_CONFIG") or None
+        config = load_config(named or "config.yaml", args.overrides, required=named is not None)
     except ConfigError as exc:
         print(f"yuqing: {exc}", file=sys.stderr)
         return 2

@@ -83,3 +83,40 @@ def test_every_setting_has_help_and_a_valid_default():
         assert setting.help.strip(), f"{name} has no help text"
         assert "." in name, f"{name} is not in a section"
         setting.coerce(setting.default, "defaults")  # the default itself must validate
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _leaf_keys(data, settings, prefix=""):
+    keys = set()
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if name in settings:
+            keys.add(name)
+        elif isinstance(value, dict):
+            keys |= _leaf_keys(value, settings, name + ".")
+        else:
+            keys.add(name)  # an undeclared key: load_config would refuse it, and the set comparison shows it
+    return keys
+
+
+def test_repository_config_lists_every_setting_and_loads_without_secrets():
+    import yaml
+
+    settings = declared_settings()
+    listed = _leaf_keys(yaml.safe_load((REPO / "config.yaml").read_text(encoding="utf-8")), settings)
+    assert listed == set(settings), (sorted(set(settings) - listed), sorted(listed - set(settings)))
+    config = load_config(REPO / "config.yaml", environ={})  # no secret in the environment: still valid
+    assert config["service.demo"] is True and config["store.backend"] == "sqlite"
+    assert all(not user["token"] for user in config["web.users"].values())  # tokens only from the environment
+    assert load_config(REPO / "config.yaml", environ={"YUQING_ANALYST_TOKEN": "t"})["web.users"]["demo-analyst"]["token"] == "t"
+
+
+def test_repository_config_crawls_every_demo_source():
+    import yaml
+
+    demo = yaml.safe_load((REPO / "crawlers" / "replay" / "demo_sources.yaml").read_text(encoding="utf-8"))
+    config = load_config(REPO / "config.yaml", environ={})
+    assert [s["name"] for s in config["crawl.sources"]] == [s["name"] for s in demo["crawl"]["sources"]]
+    assert config["crawl.demo.port"] == demo["crawl"]["demo"]["port"]

@@ -40,7 +40,7 @@ def add_common_options(parser: argparse.ArgumentParser, level: int = 0) -> None:
     """
     top = level == 0
     parser.add_argument("--config", dest=f"config_{level}", default=None if top else argparse.SUPPRESS,
-                        metavar="FILE", help="settings file (default ./config.yaml)")
+                        metavar="FILE", help="settings file (default $YUQING_CONFIG, else ./config.yaml)")
     parser.add_argument("-s", "--set", dest=f"overrides_{level}", action="append",
                         default=[] if top else argparse.SUPPRESS, metavar="KEY=VALUE",
                         help="override one setting, e.g. -s store.path=scratch/x.sqlite (repeatable)")
