@@ -21,6 +21,17 @@ NOISE = -1
 #: of the single-cluster fallback. (Elsewhere the reach is 1: measured, a longer reach pulls
 #: everyday chatter into incidents.)
 SINGLE_REACH = 3.0
+#: Clusters smaller than this many times ``min_cluster_size`` are checked for two events glued
+#: together (:func:`_unmix`): the centroid coherence of a small cluster counts each member's
+#: similarity to itself, which lets a small mix pass the floor. Measured on bench/data/events.jsonl
+#: (clustering/README.md): no larger cluster there mixed two events.
+UNMIX_SIZE_FACTOR = 3
+#: Members a group needs to count as a second event (a lone stray post is an outlier, not an event).
+UNMIX_MIN_PART = 2
+#: Groups of a checked cluster whose mean pairwise cosine is below ``1 - UNMIX_SPREAD · (1 -
+#: min_coherence)`` (0.91 for e5's 0.96) are different events. Calibrated on the events set in small
+#: windows: 2.125–2.5 all remove the mixes and keep every event; 2.0 (0.92) starts losing events.
+UNMIX_SPREAD = 2.25
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,8 @@ def cluster_vectors(vectors: np.ndarray, params: DensityParams = DensityParams()
         found = _refine(sample, found, params)
     # The single-cluster fallback returns only the densest core of the one event: reach further.
     found = _absorb(sample, found, params, reach=SINGLE_REACH if single else 1.0)
+    if params.min_coherence > 0:
+        found = _unmix(sample, found, params)
     labels[fit_index] = found
     if len(fit_index) < n:
         rest = np.setdiff1d(np.arange(n), fit_index, assume_unique=True)
@@ -135,6 +148,55 @@ def _coherent_parts(vectors: np.ndarray, rows: np.ndarray, leaf: DensityParams) 
     pairwise = 1.0 - 2.0 * (1.0 - leaf.min_coherence)
     groups = [rows[g] for g in near_identical_groups(vectors[rows], pairwise)]
     return [g for g in groups if len(g) >= leaf.min_cluster_size and coherence(vectors[g]) >= leaf.min_coherence]
+
+
+def _separate(vectors: np.ndarray, similarity: float) -> list[np.ndarray]:
+    """Average-linkage groups of unit vectors: two groups merge while their mean cosine ≥ ``similarity``.
+
+    Largest group first; every row is in exactly one group.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(vectors) < 2:
+        return [np.arange(len(vectors))]
+    tree = linkage(vectors.astype(np.float64), method="average", metric="cosine")
+    cut = fcluster(tree, t=1.0 - similarity, criterion="distance")
+    groups = [np.flatnonzero(cut == g) for g in np.unique(cut)]
+    return sorted(groups, key=len, reverse=True)
+
+
+def _unmix(vectors: np.ndarray, labels: np.ndarray, params: DensityParams) -> np.ndarray:
+    """Small clusters that glue two events together keep only the parts that are events themselves.
+
+    e5 similarities are compressed (unrelated posts ~0.85–0.89, same event ~0.93–0.96) and the
+    centroid coherence of a small cluster counts each member's similarity to itself, so six posts
+    about one event and three about another can pass the coherence floor together (HDBSCAN's
+    single-cluster fallback returns exactly such a cluster in a small window). A cluster smaller than
+    ``UNMIX_SIZE_FACTOR · min_cluster_size`` is cut by average linkage at ``1 - UNMIX_SPREAD · (1 -
+    min_coherence)``: when it falls into two or more groups of at least ``UNMIX_MIN_PART`` members,
+    whose mean similarity to each other is below that, it is mixed, and only the groups that reach
+    ``min_cluster_size`` and the coherence floor stay clusters; the rest is noise.
+    """
+    similarity = 1.0 - UNMIX_SPREAD * (1.0 - params.min_coherence)
+    limit = UNMIX_SIZE_FACTOR * params.min_cluster_size
+    labels = labels.copy()
+    next_label = labels.max() + 1
+    for label in range(labels.max() + 1):
+        rows = np.flatnonzero(labels == label)
+        if len(rows) >= limit or _degenerate(vectors[rows]):
+            continue
+        groups = [rows[g] for g in _separate(vectors[rows], similarity)]
+        parts = [g for g in groups if len(g) >= UNMIX_MIN_PART]
+        if len(parts) < 2:
+            continue  # one event, perhaps with a few strays: left as it is
+        log.debug("cluster of %d posts mixes %d groups (sizes %s): split", len(rows), len(parts),
+                  [len(p) for p in parts])
+        labels[rows] = NOISE
+        for part in parts:
+            if len(part) >= params.min_cluster_size and coherence(vectors[part]) >= params.min_coherence:
+                labels[part] = next_label
+                next_label += 1
+    return _renumber(labels)
 
 
 def _absorb(vectors: np.ndarray, labels: np.ndarray, params: DensityParams, reach: float = 1.0) -> np.ndarray:
