@@ -17,6 +17,7 @@ from alerts.severity import grade
 from yuqing.errors import NotConfigured
 from yuqing.pipeline import Stage, StageReport
 from yuqing.records import now as _now, severity_rank
+from yuqing.storage.base import JsonRecord
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +173,15 @@ class AlertStage(Stage):
             state = json.loads(before)
             try:
                 findings = self.engine.evaluate(rule, batch.items, batch.incidents, now, state, sources)
+                requests = []
                 for finding in findings:
                     outcome = self.engine.raise_finding(rule, finding, now)
                     events[outcome.event] = events.get(outcome.event, 0) + 1
+                    if finding.rescue_request is not None:
+                        requests.append((finding.dedup_key, finding.rescue_request, outcome.alert.id))
                 self.engine.flush()
+                if requests:
+                    keep_requests(self.store, requests, now)
             except Exception as exc:  # one broken rule never stops the others
                 log.exception("alert rule %s failed: %s", rule.name, exc)
                 report.errors += 1
@@ -196,3 +202,33 @@ class AlertStage(Stage):
                          f"{events.get('raised', 0) + events.get('updated', 0)} updated, {escalated} escalated, "
                          f"{delivered['sent']} sent, {delivered['pending']} deliveries pending")
         return report
+
+
+def keep_requests(store, requests: list[tuple[str, dict, str]], now: datetime) -> None:
+    """Keep each request for help in ``rescue_requests`` (the emergency desk's list), merged across cycles.
+
+    One record per request (the rescue rule's de-dup key), holding the contract's request fields
+    (``yuqing rescue``), the id of the alert that carries it and when it was first and last seen.
+    A later cycle's reposts and follow-ups add their documents, phones, needs and vulnerable groups;
+    urgency and people count keep their highest value.
+    """
+    records = []
+    for key, group, alert_id in requests:
+        old = store.get_record("rescue_requests", key)
+        before = old.model_dump(mode="json") if old is not None else {}
+
+        def union(name):
+            return sorted(set(before.get(name) or []) | set(group.get(name) or []))
+
+        people = [n for n in (before.get("people_count"), group.get("people_count")) if n]
+        records.append(JsonRecord(
+            id=key, request_id=key, alert_id=alert_id,
+            doc_ids=list(dict.fromkeys([*(before.get("doc_ids") or []), *(group.get("doc_ids") or [])])),
+            phones=union("phones"), vulnerable=union("vulnerable"), needs=union("needs"),
+            address=group.get("address") or before.get("address"), street=group.get("street") or before.get("street"),
+            people_count=max(people) if people else None,
+            urgency=max(float(before.get("urgency") or 0.0), float(group.get("urgency") or 0.0)),
+            status=group.get("status") or before.get("status") or "open",
+            first_seen=before.get("first_seen") or now.isoformat(), last_seen=now.isoformat()))
+    store.put_records("rescue_requests", records)
+

@@ -69,6 +69,9 @@ class Finding:
     reasons: list[str] = field(default_factory=list)
     calendar: list[str] = field(default_factory=list)
     similar_cases: list[dict[str, Any]] = field(default_factory=list)
+    #: a request for help as ``yuqing rescue`` writes it (CONTRACT.md); the stage keeps it in the
+    #: store's ``rescue_requests`` for the emergency desk, next to the alert that carries it
+    rescue_request: Optional[dict[str, Any]] = None
 
 
 @dataclass

@@ -65,7 +65,8 @@ class RescueRequestRule(Rule):
             evidence={"urgency": urgency, "vulnerable": len(vulnerable), "volume": len(group["doc_ids"]),
                       "people_count": people, "needs": list(group.get("needs") or []),
                       "request_id": group.get("request_id")},
-            reasons=["求助信息（" + "，".join(parts) + "）"])
+            reasons=["求助信息（" + "，".join(parts) + "）"],
+            rescue_request={**group, "street": group.get("street") or first.street})
 
 
 def group_items(items: list[Item]) -> list[dict]:

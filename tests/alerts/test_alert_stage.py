@@ -163,6 +163,13 @@ def test_rescue_requests_one_alert_each_across_cycles(store, make_stage):
     stage.run_once(now=T0 + timedelta(minutes=3))
     [alert] = alerts_of(store)
     assert alert.severity == "red" and len(alert.doc_ids) == 2 and alert.category == "natural_disaster"
+    # the emergency desk's list holds the request once, merged across the two cycles, with its alert
+    [request] = store.find_records("rescue_requests")
+    assert request.alert_id == alert.id and request.phones == ["13800001111"]
+    assert request.address == "民治某小区3栋" and request.people_count == 4 and request.urgency >= 0.85
+    assert request.vulnerable == ["infant"] and request.needs == ["evacuation"]
+    assert sorted(request.doc_ids) == sorted(alert.doc_ids)
+    assert request.first_seen < request.last_seen
 
 
 def test_case_match_from_the_store_cases(store, make_stage):

@@ -17,7 +17,7 @@ def client(store):
     store.put_records("alerts", [Alert(id="a1", rule="rescue_request", severity="red", title=HOSTILE,
                                        summary="联系电话13812345678", doc_ids=["d1"], street="民治街道",
                                        created_at="2023-09-07T20:20:00+08:00")])
-    store.put_records("rescue_requests", [JsonRecord(id="r1", phones=["13812345678"], address="民治街道某小区3栋",
+    store.put_records("rescue_requests", [JsonRecord(id="r1", alert_id="a1", phones=["13812345678"], address="民治街道某小区3栋",
                                                      street="民治街道", urgency=0.9, status="open",
                                                      last_seen="2023-09-07T20:20:00+08:00")])
     store.flush()
@@ -42,6 +42,7 @@ def test_phones_masked_for_viewers_and_shown_to_analysts(client):
     assert "13812345678" not in client.get("/rescue", headers={"Authorization": "Bearer t-vic"}).text
     analyst = client.get("/rescue", headers={"Authorization": "Bearer t-ana"}).text
     assert "13812345678" in analyst and "民治街道某小区3栋" in analyst
+    assert '<a href="/alerts/a1">new</a>' in analyst  # the request's alert and where it stands
 
 
 def test_viewers_cannot_change_alerts(client):

@@ -122,7 +122,13 @@ def create_app(config, store) -> Starlette:
     async def rescue_page(request: Request):
         await with_user(request)
         requests_ = store.find_records("rescue_requests", order_by="urgency", descending=True, limit=200)
-        return page(request, "rescue.html", requests=requests_)
+        states = {}  # where the request's alert stands: acknowledged, dispatched, resolved…
+        for r in requests_:
+            alert_id = getattr(r, "alert_id", None)
+            alert = store.get_record("alerts", alert_id) if alert_id else None
+            if alert is not None:
+                states[r.id] = alert.state
+        return page(request, "rescue.html", requests=requests_, request_states=states)
 
     async def sources_page(request: Request):
         await with_user(request)
