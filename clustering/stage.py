@@ -43,7 +43,7 @@ class ClusterStage(Stage):
         run_at = self.clock()
         state = self.store.get_state(STATE_KEY) or {}
         docs, end = self._window(run_at)
-        full = self._due(state, run_at) if full is None else full
+        full = self._due(state, run_at, len(docs)) if full is None else full
         outcome = self._close_stale(end)
         if docs:
             window = Window(docs, embed_documents(docs, self.embedder, self.cache), self._analyses(docs))
@@ -53,6 +53,7 @@ class ClusterStage(Stage):
             outcome.assignments = found.assignments
             if full:
                 state["last_full_run"] = run_at.isoformat()
+                state["last_full_docs"] = len(docs)
                 self.cache.compact([d.id for d in docs])
         self._write(outcome, run_at)
         self.store.set_state(STATE_KEY, {**state, "last_run": run_at.isoformat()})
@@ -70,12 +71,21 @@ class ClusterStage(Stage):
         return assign_new(window, open_ones, [d.id for d in window.docs if d.id not in assigned], end, self.params)
 
     # --- steps ------------------------------------------------------------------------------------
-    def _due(self, state: dict, run_at: datetime) -> bool:
+    def _due(self, state: dict, run_at: datetime, window_docs: int) -> bool:
+        """Re-cluster on schedule, or sooner when the window has at least doubled since the last one.
+
+        New incidents are only born in a full run; online assignment can only grow the ones that
+        exist. A service that starts on an empty store, or a burst that doubles the window, would
+        otherwise wait a whole ``recluster_interval`` (30 min) before its first incident.
+        """
         last = state.get("last_full_run")
         if not last:
             return True
         elapsed = (run_at - datetime.fromisoformat(last)).total_seconds()
-        return elapsed >= self.config["clustering.recluster_interval"] or elapsed < 0
+        if elapsed >= self.config["clustering.recluster_interval"] or elapsed < 0:
+            return True
+        before = int(state.get("last_full_docs") or 0)
+        return window_docs >= max(2 * before, before + self.config["clustering.min_cluster_size"])
 
     def _window(self, run_at: datetime) -> tuple[list[Document], datetime]:
         """The window's documents (shortened to its newest days if too many) and its end."""

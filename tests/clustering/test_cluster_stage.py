@@ -122,6 +122,21 @@ def test_incidents_close_when_their_posts_leave_the_window(store, tmp_path, cloc
     assert sorted(r for _, r in relations(store)) == ["closed", "created"]
 
 
+def test_a_window_that_doubles_is_reclustered_before_the_interval(store, tmp_path, clock):
+    stage = stage_for(store, tmp_path, clock)
+    store.put_documents(event_docs("flood", 3))  # a service just started: too few posts for an incident
+    assert stage.run_once().extra["full"]
+    store.flush()
+    store.put_documents(event_docs("wages", 12, start=T0 + timedelta(minutes=5)))
+    clock.when += timedelta(minutes=5)  # well within clustering.recluster_interval
+    report = stage.run_once()
+    store.flush()
+    assert report.extra["full"] and report.created == 1  # the new event is an incident at once
+    store.put_documents(event_docs("wages", 2, first=50, start=T0 + timedelta(minutes=8)))
+    clock.when += timedelta(minutes=5)
+    assert not stage.run_once().extra["full"]  # a trickle is assigned online until the next interval
+
+
 def test_empty_store_and_too_few_documents(store, tmp_path, clock):
     stage = stage_for(store, tmp_path, clock)
     assert "empty window" in stage.run_once().detail
