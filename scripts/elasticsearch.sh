@@ -128,7 +128,7 @@ start() {
     -E path.data="$DATA/data" -E path.logs="$DATA/logs" \
     -E xpack.security.enabled=false \
     -E cluster.routing.allocation.disk.threshold_enabled=false \
-    >"$DATA/logs/stdout.log" 2>&1 || { log "failed to start; see $DATA/logs"; tail -20 "$DATA/logs/stdout.log" >&2; exit 1; }
+    >"$DATA/logs/stdout.log" 2>&1 9>&- || { log "failed to start; see $DATA/logs"; tail -20 "$DATA/logs/stdout.log" >&2; exit 1; }
   local deadline=$((SECONDS + WAIT_SECONDS))
   until healthy; do
     if [ $SECONDS -ge $deadline ]; then log "not healthy after ${WAIT_SECONDS}s; see $DATA/logs"; exit 1; fi
@@ -148,6 +148,13 @@ stop() {
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$PIDFILE"
 }
+
+# one start or stop at a time per node: a second `start` while the first is still waiting for the
+# node would otherwise remove its pid file and fail on the node's lock
+if command -v flock >/dev/null 2>&1 && [ "$ACTION" != status ]; then
+  exec 9>"$DATA/.script.lock"
+  flock 9
+fi
 
 case "$ACTION" in
   start) start ;;
