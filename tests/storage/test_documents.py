@@ -93,6 +93,34 @@ def test_documents_without_analysis_oldest_collected_first(store, make_pairs):
     assert len(store.documents_without_analysis(limit=3)) == 3
 
 
+def test_analyses_written_at_once_by_several_workers_are_all_kept(store, make_pairs):
+    """Two analysis workers (or a re-analysis racing the first) update the same documents' facets."""
+    import threading
+
+    pairs = make_pairs(3000)
+    store.put_documents([d for d, _ in pairs])
+    store.flush()
+    errors = []
+
+    def work(label):
+        try:
+            for start in range(0, len(pairs), 500):
+                store.put_analyses([a.model_copy(update={"categories": [R.CategoryScore(label=label, score=0.9)]})
+                                    for _, a in pairs[start:start + 500]])
+        except Exception as exc:  # noqa: BLE001 - the assertion below shows it
+            errors.append(exc)
+
+    workers = [threading.Thread(target=work, args=(label,)) for label in ("public_order", "traffic") * 2]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    store.flush()
+    assert errors == []
+    assert store.count_analyses() == 3000
+    assert sum(store.count_by("category").values()) == 3000
+
+
 def test_analyses_are_replaced_when_recomputed(store, make_pairs):
     doc, analysis = make_pairs(1)[0]
     store.put_documents([doc])

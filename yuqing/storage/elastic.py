@@ -149,7 +149,8 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
             for item in found:
                 if item.get("found"):
                     flat = {f"a_{k[2:]}": v for k, v in item["_source"].items()}
-                    body += [{"update": {"_index": created[item["_id"]], "_id": item["_id"]}},
+                    body += [{"update": {"_index": created[item["_id"]], "_id": item["_id"],
+                                         "retry_on_conflict": 3}},
                              {"doc": {"a_analyzed": True, **flat}}]
             if body:
                 self.es.bulk(operations=body)
@@ -267,7 +268,7 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
             body += [{"index": {"_index": f"{self.prefix}-analyses", "_id": a.id}},
                      {**a.model_dump(mode="json"), **{f"f_{k}": v for k, v in fields.items()}}]
             if a.id in where:  # denormalise onto the document for filters and facets
-                body += [{"update": {"_index": where[a.id], "_id": a.id}},
+                body += [{"update": {"_index": where[a.id], "_id": a.id, "retry_on_conflict": 3}},
                          {"doc": {"a_analyzed": True, **{f"a_{k}": v for k, v in fields.items()}}}]
         with self._guard():
             self._ensure()
