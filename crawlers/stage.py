@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -116,6 +117,7 @@ class CrawlStage(Stage):
             self.save_cursor({**cursor, "seen": seen})  # stored documents are never fetched again
 
         job = self.job(cursor)
+        interrupted = False
         cursor["in_progress"] = True  # cleared when this crawl runs through
         self.save_cursor({**cursor, "seen": seen})
         try:
@@ -143,18 +145,31 @@ class CrawlStage(Stage):
                     stats = event.get("stats") or {}
             flush()
             outcome.completed = self.process is not None and self.process.returncode == 0
-            if not outcome.completed:
+            # SIGTERM/SIGINT reach the child with the service's own shutdown (Ctrl-C, systemd stop):
+            # the source did nothing wrong, and the crawl resumes from its cursor on the next run
+            interrupted = self.process is not None and self.process.returncode in (-signal.SIGTERM, -signal.SIGINT)
+            if not outcome.completed and not interrupted:
                 outcome.last_error = outcome.last_error or f"crawl process exited with {self.process.returncode}"
         finally:
             flush()
             self.store.flush()  # what was crawled is visible to searches and the next stages
             self._fill(outcome, stats)
             outcome.finished_at = datetime.now(DEFAULT_TZ)
-            health = update_health(self.store, self.source, outcome, int(self.crawl["blocked_threshold"]), errors)
-            if outcome.completed and health.state in ("ok", "degraded"):
-                self.save_cursor({**cursor, "seen": seen, "validators": validators, "in_progress": False,
-                                  "last_success": outcome.started_at.isoformat()})
+            if interrupted:
+                health = self.store.get_record("sources", self.source["name"])
+            else:
+                health = update_health(self.store, self.source, outcome, int(self.crawl["blocked_threshold"]),
+                                       errors)
+                if outcome.completed and health.state in ("ok", "degraded"):
+                    self.save_cursor({**cursor, "seen": seen, "validators": validators, "in_progress": False,
+                                      "last_success": outcome.started_at.isoformat()})
             self._expire_redis_keys()
+        if interrupted:
+            log.info("crawl %s interrupted by a signal after %d new documents; its health is unchanged and it "
+                     "resumes on its next run", self.source["name"], outcome.new_documents)
+            return StageReport(self.name, processed=outcome.documents, created=outcome.new_documents,
+                               detail="interrupted", extra={"interrupted": True, "url_errors": errors,
+                                                            "health": health.model_dump(mode="json") if health else None})
         log.info("crawl %s: %d documents, %d new, %d errors, state %s", self.source["name"], outcome.documents,
                  outcome.new_documents, outcome.errors, health.state)
         return StageReport(self.name, processed=outcome.documents, created=outcome.new_documents,

@@ -79,3 +79,28 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, site, sqlite_
     refetched = sum(site.hits[f"/news/{n}.html"] - 1 for n in range(1, 13))
     assert refetched <= 2                                     # at most the requests in flight at the kill
     store.close()
+
+
+def test_a_crawl_stopped_by_the_services_shutdown_leaves_the_source_healthy(site, make_config, sqlite_store):
+    import threading
+
+    config = make_config([listing_source(site)])
+    assert CrawlStage(config, sqlite_store, "news").run_once().created == 12
+    for hours in (0, 0, 0, 0):
+        site.add_news(hours_ago=hours, title="观澜街道工厂欠薪")
+    site.detail_delay = 0.5                                   # slow enough to stop it midway
+    stage = CrawlStage(config, sqlite_store, "news")
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(stage.run_once()))
+    worker.start()
+    deadline = time.time() + 60
+    while time.time() < deadline and (stage.process is None or sqlite_store.count_documents() < 13):
+        time.sleep(0.05)
+    stage.process.send_signal(signal.SIGTERM)                 # what Ctrl-C or `systemctl stop` does to the child
+    worker.join(60)
+    assert reports and reports[0].detail == "interrupted" and reports[0].errors == 0
+    health = sqlite_store.get_record("sources", "news")
+    assert health.state == "ok" and not health.last_error     # not "failing" because the service stopped
+    site.detail_delay = 0.0
+    rest = CrawlStage(config, sqlite_store, "news").run_once()
+    assert sqlite_store.count_documents() == 16 and rest.created == 16 - 12 - reports[0].created
