@@ -14,9 +14,15 @@ from typing import Hashable, Iterable, Mapping, Sequence
 from nlp.segment import tokenize
 
 
+#: Words frequent in posts about anything (how people ask, where they are, reposting), which would
+#: otherwise win labels: the demo's rainstorm incident was labelled "民治街道 电话 家里 两个".
+GENERIC = frozenset("电话 联系 联系人 家里 两个 三个 一位 一样 这边 那边 这里 那里 真的 听说 是不是 还有 出来 "
+                    "回复 转发 扩散 求转发 麻烦 帮忙 赶紧 谢谢".split())
+
+
 def useful(word: str) -> bool:
-    """Words worth a label: two characters or more, not a number, never a phone or ID number."""
-    if len(word) < 2 or word.replace(".", "").isdigit():
+    """Words worth a label: two characters or more, not generic, not a number, never a phone or ID number."""
+    if len(word) < 2 or word in GENERIC or word.replace(".", "").isdigit():
         return False
     return sum(ch.isdigit() for ch in word) < 6  # personal numbers never become public keywords
 

@@ -138,6 +138,16 @@ def test_distinct_authors():
     assert distinct_authors([Document(id="x", text="t", published_at=T0)]) is None
 
 
+def test_how_people_ask_for_help_never_labels_an_incident():
+    asks = ["求救！民治街道白石龙社区某花园3栋，家里进水，两个老人出不来，电话13800138002，求转发",
+            "扩散！民治街道白石龙一楼有老人被困，家里停电，电话打不通，两个孩子",
+            "回复：白石龙那边两个老人还在家里，电话联系不上"]
+    texts = {"a": asks * 3, "noise": ["观澜工厂欠薪，工人讨薪", "物业费上涨，业主不满"]}
+    words = class_keywords(texts, top=6, skip=("noise",))["a"]
+    assert "白石龙" in words and "老人" in words
+    assert not {"电话", "家里", "两个", "扩散", "回复"} & set(words)
+
+
 def test_phone_and_id_numbers_never_become_keywords():
     texts = {"a": ["求助电话13800138000，身份证11010119900307123X，民治积水"] * 5, "b": ["观澜工厂欠薪"] * 5}
     words = class_keywords(texts, top=20)["a"]
