@@ -1,7 +1,8 @@
 """One record per distinct rescue request (求救): reposts, paraphrases and follow-ups merged.
 
 Two requests are the same when they share a phone, the same address, or near-identical text
-(character-bigram Jaccard of the original posts ≥ ``similarity``). Slots are merged from all
+(character-bigram Jaccard of the original posts ≥ ``similarity``) with no phone or home that tells
+them apart (a copied request template with another family's phone is another request). Slots are merged from all
 copies. A later post saying the people are safe (已安全、已获救…) that shares a phone or address with
 a request, or quotes it, marks it ``safe`` (its id in ``safe_doc_ids``) instead of becoming a new one.
 """
@@ -114,6 +115,18 @@ def _merge(group: _Group) -> dict:
     }
 
 
+def _different_people(a: _Item, b: _Item) -> bool:
+    """Near-identical text, yet another phone or another home: two requests, not one.
+
+    People in a storm copy the shared request template (地址：…；人数：…；电话：…), so the text of
+    two families' requests can be almost the same; their phones and addresses tell them apart.
+    """
+    if a.phones and b.phones and not set(a.phones) & set(b.phones):
+        return True
+    home_a, home_b = _address_key(a.address), _address_key(b.address)
+    return bool(home_a and home_b and home_a != home_b)
+
+
 class _Index:
     """Finds the group an item belongs to without comparing it with every earlier item.
 
@@ -130,6 +143,7 @@ class _Index:
         self.by_phone: dict[str, int] = {}
         self.by_address: dict[str, int] = {}
         self.by_bigram: dict[str, list[int]] = {}
+        self.phones_of: dict[int, set[str]] = {}
 
     def find(self, entry: _Item, similarity: float) -> Optional[int]:
         """The group of an earlier item that is the same request as ``entry``, if any."""
@@ -138,7 +152,11 @@ class _Index:
                 return self.by_phone[phone]
         key = _address_key(entry.address)
         if key and key in self.by_address:
-            return self.by_address[key]
+            group = self.by_address[key]
+            # an estate without building or room, asked for with another phone, is another family
+            known = self.phones_of.get(group, set())
+            if re.search(r"\d", key) or not (entry.phones and known and not known & set(entry.phones)):
+                return group
         probes = sorted(entry.grams, key=lambda g: len(self.by_bigram.get(g, ())))[:self.RARE_PROBES]
         seen: set[int] = set()
         best, best_score = None, similarity
@@ -147,6 +165,8 @@ class _Index:
                 if index in seen:
                     continue
                 seen.add(index)
+                if _different_people(entry, self.items[index]):
+                    continue
                 score = jaccard(entry.grams, self.items[index].grams)
                 if score >= best_score:
                     best, best_score = self.items[index].group, score
@@ -158,6 +178,7 @@ class _Index:
         self.items.append(entry)
         for phone in entry.phones:
             self.by_phone.setdefault(phone, group)
+        self.phones_of.setdefault(group, set()).update(entry.phones)
         key = _address_key(entry.address)
         if key:
             self.by_address.setdefault(key, group)

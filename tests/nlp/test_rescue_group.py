@@ -82,6 +82,21 @@ def test_near_identical_text_without_phone_merges():
     assert [r["doc_ids"] for r in group_requests(items)] == [["0", "1"]]
 
 
+def test_a_copied_request_template_with_another_phone_and_home_is_another_request():
+    template = "急求救援！！！地址：葵涌街道绿景花园{b}栋2507房；人数：3人；情况：老人被困，急需降压药；电话：{p}"
+    posts = [Document(id="x1", text=template.format(b=9, p="13594814423"), published_at=T0),
+             Document(id="x2", text=template.format(b=11, p="13594814555"), published_at=T0 + timedelta(minutes=1)),
+             Document(id="x3", text="//@热心网友: " + template.format(b=9, p="13594814423"),
+                      published_at=T0 + timedelta(minutes=2))]
+    found = group_requests([(d, rule_analysis(d, now=T0 + timedelta(hours=1))) for d in posts])
+    assert sorted(sorted(r["doc_ids"]) for r in found) == [["x1", "x3"], ["x2"]]
+    estate = "求助！翠湖山庄的朋友，一家五口被困在楼顶，水还在涨，请救援队联系{who}：{p}"
+    posts = [Document(id="y1", text=estate.format(who="彭先生", p="13900000110"), published_at=T0),
+             Document(id="y2", text=estate.format(who="李女士", p="13900000578"), published_at=T0 + timedelta(minutes=1))]
+    found = group_requests([(d, rule_analysis(d, now=T0 + timedelta(hours=1))) for d in posts])
+    assert len(found) == 2  # one estate, two families: neither may hide the other
+
+
 def test_partial_evacuation_update_keeps_the_request_open():
     first = Document(id="p1", text="求救！坪山区马峦街道沙湖村，两位老人一个小孩被困二楼，水还在涨，电话13711112222",
                      published_at=T0)
