@@ -63,7 +63,7 @@ class Command(BaseCommand):
                 continue
             seen.add(doc.id)
             docs.append(doc)
-        analyses = self._analyses(args, config, docs, report)
+        analyses = self._analyses(args, config, docs, report, quiet=ctx.quiet)
         records = group_requests([(d, analyses.get(d.id)) for d in docs],
                                  similarity=config["nlp.rescue_merge_similarity"])
         with open_output(args.output) as handle:
@@ -73,7 +73,7 @@ class Command(BaseCommand):
             print(f"{len(docs)} documents: {len(records)} requests ({safe} now safe)", file=sys.stderr)
         return report.exit_code
 
-    def _analyses(self, args, config, docs, report) -> dict[str, Analysis]:
+    def _analyses(self, args, config, docs, report, quiet: bool = False) -> dict[str, Analysis]:
         if args.analyses:
             with open_input(args.analyses) as handle:
                 given = {a.id: a for _, a in read_jsonl(handle, Analysis, name=args.analyses, report=report)}
@@ -82,7 +82,7 @@ class Command(BaseCommand):
         analyzer = None if args.rules else _trained_analyzer(config)
         if analyzer is not None:
             try:
-                result = {a.id: a for a in _analyze_trained(analyzer, docs)}
+                result = {a.id: a for part in _chunks(docs, quiet) for a in _analyze_trained(analyzer, part)}
                 log.info("rescue: analysed %d documents with the trained analyzer", len(docs))
                 return result
             except Exception as exc:
@@ -98,4 +98,20 @@ class Command(BaseCommand):
         log.info("rescue: analysing %d documents with the rule extractors", len(docs))
         count = config["nlp.keywords_count"]
         return {d.id: rule_analysis(d, locator=locator, threshold=threshold, now=now, keywords=count)
-                for d in docs}
+                for part in _chunks(docs, quiet) for d in part}
+
+
+def _chunks(docs: list, quiet: bool, size: int = 256):
+    """``docs`` in parts, with a progress bar on stderr: a storm's thousands of posts take a while."""
+    bar = None
+    if not quiet and len(docs) > size:
+        from tqdm import tqdm
+        bar = tqdm(total=len(docs), unit="post", desc="rescue", file=sys.stderr)
+    try:
+        for start in range(0, len(docs), size):
+            yield docs[start:start + size]
+            if bar is not None:
+                bar.update(min(size, len(docs) - start))
+    finally:
+        if bar is not None:
+            bar.close()
