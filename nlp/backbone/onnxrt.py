@@ -1,0 +1,172 @@
+"""The converted backbone exported to ONNX and run by ONNX Runtime (engines ``onnx`` and ``onnx-int8``).
+
+:func:`prepare_onnx` (run by ``python -m nlp.backbone.prepare`` at install time, and on first use)
+exports the converted BertModel with mean pooling inside the graph (input ids + attention mask →
+the unnormalised mean over every token of each row, ``<s>``/``</s>`` included, as e5) into the same
+cache folder:
+
+* ``model.onnx``: fp32, the same numbers as the torch fp32 model (cosine ≥ 0.9999);
+* ``model-int8.onnx``: onnxruntime dynamic quantisation, int8 weights per output channel for every
+  MatMul and the word-embedding table (Gather); activations are quantised per batch at run time.
+  Cosine to fp32 measured ≥ 0.995 on 128 posts (torch's dynamic int8: 0.977), and about 4× smaller.
+
+``onnx-manifest.json`` records the checksum of the weights they were exported from and of the
+files written, so running it again is a no-op. :class:`OnnxEncoder` keeps the torch encoder's
+tokenisation, windows and length-sorted batches; only the forward pass differs. torch is needed
+for the export, not for inference.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from nlp.backbone.encoder import WINDOW, BackboneEncoder
+from nlp.backbone.prepare import _sha256, prepare
+
+log = logging.getLogger(__name__)
+
+ONNX_FORMAT = 1
+FILES = {"fp32": "model.onnx", "int8": "model-int8.onnx"}
+MANIFEST = "onnx-manifest.json"
+OPSET = 17
+
+
+def is_onnx_prepared(cache: Path) -> bool:
+    """True when both ONNX files exist, match their checksums and come from the current weights."""
+    path = cache / MANIFEST
+    if not path.exists() or not (cache / "model.safetensors").exists():
+        return False
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    if manifest.get("format") != ONNX_FORMAT or manifest.get("weights_sha256") != _sha256(cache / "model.safetensors"):
+        return False
+    files = manifest.get("files", {})
+    return all((cache / name).exists() and files.get(name) == _sha256(cache / name) for name in FILES.values())
+
+
+def prepare_onnx(cache: Path | None = None, *, force: bool = False) -> Path:
+    """Export (and quantise) the converted backbone into ``cache`` unless it is already there."""
+    cache = prepare(Path(cache) if cache else None)
+    if not force and is_onnx_prepared(cache):
+        log.info("ONNX backbone already exported in %s", cache)
+        return cache
+    (cache / MANIFEST).unlink(missing_ok=True)
+    fp32, int8 = cache / FILES["fp32"], cache / FILES["int8"]
+    log.info("exporting the backbone to %s", fp32)
+    _export(cache, fp32.with_suffix(".tmp"))
+    fp32.with_suffix(".tmp").replace(fp32)
+    log.info("quantising it to %s", int8)
+    _quantize(fp32, int8.with_suffix(".tmp"))
+    int8.with_suffix(".tmp").replace(int8)
+    manifest = {"format": ONNX_FORMAT, "opset": OPSET, "weights_sha256": _sha256(cache / "model.safetensors"),
+                "files": {name: _sha256(cache / name) for name in FILES.values()}}
+    # written last, so an interrupted export is redone next time
+    (cache / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return cache
+
+
+def _export(cache: Path, target: Path) -> None:
+    import torch
+    from transformers import BertModel
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * mask).sum(1) / mask.sum(1)
+
+    model = BertModel.from_pretrained(str(cache), add_pooling_layer=False, attn_implementation="eager").eval()
+    # a padded second row, so the traced graph keeps the attention-mask path
+    ids = torch.tensor([[0, 6, 7, 8, 9, 2], [0, 6, 7, 2, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        options = dict(input_names=["input_ids", "attention_mask"], output_names=["pooled"], opset_version=OPSET,
+                       dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                     "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}})
+        try:  # the TorchScript exporter: needs no onnxscript; torch < 2.5 has no `dynamo` argument
+            torch.onnx.export(MeanPooled(model), (ids, mask), str(target), dynamo=False, **options)
+        except TypeError:
+            torch.onnx.export(MeanPooled(model), (ids, mask), str(target), **options)
+
+
+def _quantize(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process (shape inference) does not apply here
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul", "Gather"])
+    finally:
+        root.setLevel(level)
+
+
+class OnnxEncoder(BackboneEncoder):
+    """:class:`~nlp.backbone.encoder.BackboneEncoder` with ONNX Runtime computing the pooled states."""
+
+    def __init__(self, cache: Path | str | None = None, *, precision: str = "int8",
+                 max_tokens: int = 256, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from yuqing.errors import ConfigError
+
+        if precision not in FILES:
+            raise ConfigError(f"ONNX engine precision {precision!r} is not one of {tuple(FILES)}")
+        folder = prepare_onnx(Path(cache) if cache else None)
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.inter_op_num_threads = 1
+        if threads:
+            options.intra_op_num_threads = int(threads)
+        self.session = ort.InferenceSession(str(folder / FILES[precision]), options,
+                                            providers=["CPUExecutionProvider"])
+        self.hidden_size = json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"]
+        self.precision = precision
+        self.max_tokens = max(8, min(int(max_tokens), WINDOW + 2))
+        self._lock = threading.Lock()
+
+    def _pooled(self, windows: list[list[int]], batch_size: int) -> np.ndarray:
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
+        result = np.zeros((len(windows), self.hidden_size), dtype=np.float32)
+        with self._lock:
+            for start in range(0, len(order), batch_size):
+                chunk = order[start:start + batch_size]
+                width = max(len(windows[i]) for i in chunk)
+                ids = np.ones((len(chunk), width), dtype=np.int64)
+                mask = np.zeros((len(chunk), width), dtype=np.int64)
+                for row, i in enumerate(chunk):
+                    ids[row, :len(windows[i])] = windows[i]
+                    mask[row, :len(windows[i])] = 1
+                result[chunk] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return result
+
+
+_shared: dict[tuple, OnnxEncoder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_onnx_encoder(cache: str | None = None, precision: str = "int8", max_tokens: int = 256,
+                        threads: int | None = None) -> OnnxEncoder:
+    """One session per (cache, precision, max_tokens, threads) per process."""
+    key = (cache, precision, max_tokens, threads)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = OnnxEncoder(cache, precision=precision, max_tokens=max_tokens, threads=threads)
+        return _shared[key]
+
