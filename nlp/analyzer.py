@@ -80,11 +80,12 @@ class Analyzer:
 
     @classmethod
     def default(cls, mode: str = "cascade") -> "Analyzer":
-        """The bundled models with default settings (for scripts and tests)."""
-        from nlp.backbone.engines import TorchEngine
+        """The bundled models with default settings (for scripts and tests), on the service's default engine."""
+        from nlp.backbone.engines import ENGINES
+        from yuqing.config import declared_settings
 
-        return cls({task: load_task(task) for task in TASKS}, policy=CascadePolicy(mode=mode),
-                   engine=TorchEngine(precision="bf16"))
+        engine = ENGINES.get(declared_settings()["nlp.models.engine"].default)()
+        return cls({task: load_task(task) for task in TASKS}, policy=CascadePolicy(mode=mode), engine=engine)
 
     # --- the batch ------------------------------------------------------------------------------
 
