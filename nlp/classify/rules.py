@@ -114,4 +114,8 @@ def harmful_rule_floor(texts: Sequence[str], labels: Sequence[str]) -> np.ndarra
     return out
 
 
-RULE_FLOORS = {"harmful": harmful_rule_floor}
+#: Floors applied to a task's probabilities. Empty since 2026-11-30: the harmful patterns above were
+#: written after reading the harmful test split's errors and changed nothing on the dev split
+#: (nlp/datasets/harmful_dev.jsonl), so they no longer raise the model's scores; the analyser still
+#: uses harmful_rule_floor to let 人肉 / someone else's ID number override its request-is-not-a-leak cap.
+RULE_FLOORS: dict = {}

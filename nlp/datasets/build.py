@@ -1,6 +1,6 @@
 """Write the project's labelled sets: ``python -m nlp.datasets.build`` (deterministic, seeded).
 
-The committed ``*_train.jsonl`` / ``*_test.jsonl`` files are the output; re-running reproduces them
+The committed ``*_train.jsonl`` / ``*_dev.jsonl`` / ``*_test.jsonl`` files are the output; re-running reproduces them
 byte for byte. See README.md (the data card).
 """
 from __future__ import annotations
@@ -24,7 +24,12 @@ def main() -> None:
         train, test = module.generate()
         _write(f"{name}_train.jsonl", train)
         _write(f"{name}_test.jsonl", test)
-        print(f"{name}: {len(train)} train, {len(test)} test")
+        message = f"{name}: {len(train)} train, {len(test)} test"
+        if hasattr(module, "generate_dev"):  # a dev split for choosing settings (never the test split)
+            dev = module.generate_dev()
+            _write(f"{name}_dev.jsonl", dev)
+            message += f", {len(dev)} dev"
+        print(message)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each line: ``{"text", "types": [labels from rumor/fraud/incitement/privacy_leak], "style"}``; an
 empty list is a hard negative (debunks quoting the rumour, official fraud warnings, a person's own
-phone in a rescue request, ordinary complaints and news). Templates are split train/test.
+phone in a rescue request, ordinary complaints and news). Templates are split train/test (a second batch adds train and dev templates, see EXTRA_TEMPLATES).
 """
 from __future__ import annotations
 
@@ -89,7 +89,103 @@ def generate(seed: int = 20240608, per_template: int = 9):
                                    id="".join(rng.choice("0123456789") for _ in range(13)))
             if rng.random() < 0.1:
                 text = f"转发//@{rng.choice(['深圳身边事', '街坊小王', '吃瓜群众'])}:{text}"
-            target.append({"text": text, "types": sorted(types), "style": style})
+            row = {"text": text, "types": sorted(types), "style": style}
+            if target is train:  # the template, for grouped folds in training (test lines unchanged)
+                row["template"] = f"t{index}"
+            target.append(row)
     rng.shuffle(train)
     rng.shuffle(test)
-    return train, test
+    return train + _extra("train"), test
+
+
+# ---------------------------------------------------------------------------------------------
+# Second batch (2026-11-30), written for this project without looking at the test lines; own
+# seed, so the first batch's train/test files stay byte for byte what they were. The fourth field
+# says the split: "dev" templates go to harmful_dev.jsonl (used to choose features, settings and
+# any rule), the others are appended to train. The test split is unchanged.
+EXTRA_TEMPLATES = [
+    # rumor
+    ("有人说{street}那边的桥裂了马上要塌，今天千万别走，消息可靠", ["rumor"], "rumor", "train"),
+    ("我表哥在医院上班，说{district}已经出现新型病毒了，只是没公布，大家戴好口罩", ["rumor"], "rumor", "train"),
+    ("{estate}的水被污染了，喝了会中毒，物业不敢说，大家扩散", ["rumor"], "rumor", "train"),
+    ("刚收到消息，{street}明天要地震，赶紧把老人孩子接走", ["rumor"], "rumor", "train"),
+    ("{district}有人用针头扎人传播艾滋病，晚上不要单独出门，转给身边的人", ["rumor"], "rumor", "train"),
+    ("{street}那场大火烧死了二十多个人，官方只说没有伤亡", ["rumor"], "rumor", "train"),
+    ("群里都在说{district}的银行要倒闭了，存款取不出来，赶紧去取钱", ["rumor"], "rumor", "train"),
+    ("听说明天{district}所有学校停课，地铁也停运，提前做好准备", ["rumor"], "rumor", "dev"),
+    ("微信群里说{estate}下周整体拆迁，每户只赔五万，赶紧把房子卖了", ["rumor"], "rumor", "dev"),
+    ("{street}的超市大米是塑料做的，煮出来能拉丝，一传十十传百", ["rumor"], "rumor", "dev"),
+    ("网传警察在{street}打死了一个老人，大家去派出所门口讨个说法！", ["incitement", "rumor"], "incitement", "train"),
+    # fraud
+    ("{district}防汛指挥部通知：灾后重建补助需缴纳300元手续费，转账后三个工作日到账，联系{phone}", ["fraud"], "fraud", "train"),
+    ("您的快递在{street}丢失，我们将双倍理赔，请提供银行卡号和短信验证码", ["fraud"], "fraud", "train"),
+    ("我是{estate}的物业，水费系统升级，请扫这个码补缴，逾期停水", ["fraud"], "fraud", "train"),
+    ("{district}公安局通知：您涉嫌洗钱，请把资金转到安全账户配合调查", ["fraud"], "fraud", "train"),
+    ("为{street}火灾遇难者家属捐款，请直接转账到我的微信，我统一转交", ["fraud"], "fraud", "train"),
+    ("低息贷款，无需抵押，当天放款，先交2000元保证金，电话{phone}", ["fraud"], "fraud", "train"),
+    ("招聘兼职刷单，一单赚50，先垫付后返还，联系{who}{phone}", ["fraud"], "fraud", "dev"),
+    ("恭喜您被抽中{district}消费券大奖，请先支付300元个人所得税后领取", ["fraud"], "fraud", "dev"),
+    ("我是你领导，明天来{street}办公室找我，现在先帮我给这个账户转5万，急用", ["fraud"], "fraud", "dev"),
+    # incitement
+    ("物业就是黑社会，明晚八点全体业主下楼，把物业办公室给我掀了", ["incitement"], "incitement", "train"),
+    ("那帮拆迁的要是再来，大家拿起锄头跟他们拼了", ["incitement"], "incitement", "train"),
+    ("老板不给钱就别让他好过，兄弟们明天把厂门堵死，一辆车都不准出", ["incitement"], "incitement", "train"),
+    ("{estate}的业主们，周六一起去开发商总部拉横幅，人越多越好，让媒体都来", ["incitement"], "incitement", "train"),
+    ("这种狗官就该拖出来打一顿，大家都去{district}政府门口围着", ["incitement"], "incitement", "train"),
+    ("学校不给说法，家长们明天一起冲进去找校长，不怕闹大", ["incitement"], "incitement", "train"),
+    ("外地人都是小偷，见到就赶出{street}，别客气", ["incitement"], "incitement", "dev"),
+    ("那个商户欺负本地人，今晚我们一帮人过去把他店砸了", ["incitement"], "incitement", "dev"),
+    ("被骗的投资人们，下周一早上全部到{district}法院门口静坐，不解决就不走", ["incitement"], "incitement", "dev"),
+    # privacy_leak
+    ("大家认准这个骗子：{who}，手机{phone}，身份证44030{id}，住在{street}", ["privacy_leak"], "privacy", "train"),
+    ("把那个乱停车的车主信息发出来：{who}，电话{phone}，{estate}{b}栋{r}", ["privacy_leak"], "privacy", "train"),
+    ("这是{district}某小学全班学生家长的名单和电话，需要的拿去", ["privacy_leak"], "privacy", "train"),
+    ("隔离人员名单流出：{who}，{estate}{b}栋{r}，电话{phone}", ["privacy_leak"], "privacy", "train"),
+    ("那个投诉我们店的顾客叫{who}，家住{estate}，电话{phone}，大家帮我骂他", ["incitement", "privacy_leak"], "privacy", "train"),
+    ("{estate}业主的身份证复印件被物业随手丢在垃圾桶，我拍下来了：{who} 44030{id}", ["privacy_leak"], "privacy", "train"),
+    ("偷拍的那个男的我查到了，叫{who}，在{street}上班，手机{phone}", ["privacy_leak"], "privacy", "dev"),
+    ("出轨的就是这个女的，{who}，在{street}某公司上班，电话{phone}，发到她公司群里", ["privacy_leak"], "privacy", "dev"),
+    ("{district}一家快递站把几千条客户姓名电话地址卖给了推销的，截图在这", ["privacy_leak"], "privacy", "dev"),
+    # hard negatives
+    ("{street}社区提醒：收到“停水一周”的消息请以供水公司公告为准，不要轻信", [], "debunk", "train"),
+    ("有人说{estate}要拆迁，我问了街道，目前没有任何旧改计划", [], "debunk", "train"),
+    ("银行提醒：任何要求转账到安全账户的都是诈骗，{district}已有多人被骗", [], "warning", "train"),
+    ("我叫{who}，在{street}丢了一个钱包，捡到的请打我电话{phone}，必有重谢", [], "own_phone", "train"),
+    ("出租{estate}两室一厅，拎包入住，有意者联系我{phone}", [], "own_phone", "train"),
+    ("欠薪的工友可以去{district}劳动仲裁院申请仲裁，带好考勤记录和合同", [], "official", "train"),
+    ("昨天{street}发生一起火灾，无人员伤亡，起火原因正在调查", [], "news", "train"),
+    ("感谢{street}救援队的小伙子们，冒着大雨把我们送到了安置点", [], "complaint", "train"),
+    ("周末大家一起在{estate}门口集合去爬山，七点出发", [], "complaint", "train"),
+    ("辖区民警提醒：遇到有人煽动聚集闹事请及时报警，维权请走合法渠道", [], "warning", "train"),
+    ("{district}公安：冒充客服退款诈骗高发，请勿向陌生人提供验证码", [], "warning", "dev"),
+    ("{estate}业主大会将于周六召开，讨论更换物业事宜，请业主按时参加", [], "official", "dev"),
+    ("求助：{estate}停电了，有邻居知道什么时候来电吗，我电话{phone}", [], "own_phone", "dev"),
+    ("网上流传的{street}大火视频是去年外地的，不是本地，大家别转了", [], "debunk", "dev"),
+    ("明早九点在{street}地铁口集合，一起去做义工，欢迎报名", [], "complaint", "dev"),
+]
+EXTRA_SEED = 20261130
+
+
+def _extra(split: str, per_template: int = 9):
+    rng = random.Random(EXTRA_SEED if split == "train" else EXTRA_SEED + 1)
+    places = shenzhen_places(rng)
+    out = []
+    for index, (template, types, style, where) in enumerate(EXTRA_TEMPLATES):
+        if where != split:
+            continue
+        for _ in range(per_template):
+            _, street, district, _ = rng.choice(places)
+            text = template.format(street=street, district=district, estate=rng.choice(ESTATES),
+                                   phone=write_phone(mobile(rng), rng), who=person(rng), n=rng.randint(100, 999),
+                                   b=rng.randint(1, 30), r=rng.randint(101, 2808),
+                                   id="".join(rng.choice("0123456789") for _ in range(13)))
+            if rng.random() < 0.1:
+                text = f"转发//@{rng.choice(['深圳身边事', '街坊小王', '吃瓜群众', '本地宝'])}:{text}"
+            out.append({"text": text, "types": sorted(types), "style": style, "template": f"b2-{index}"})
+    rng.shuffle(out)
+    return out
+
+
+def generate_dev():
+    """harmful_dev.jsonl: the second batch's dev templates (3 per type, 5 hard negatives)."""
+    return _extra("dev")

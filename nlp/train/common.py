@@ -25,32 +25,53 @@ def _logistic(C: float, max_iter: int = 300):
 
 
 def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, rules: np.ndarray | None = None,
-               C: float = 4.0, exclusive: bool = True, folds: int = 5):
+               C: float = 4.0, exclusive: bool = True, folds: int = 5, groups: Sequence | None = None):
     """Fit the hashed linear model; also return out-of-fold probabilities for the stage-2 head.
 
     ``y`` is a vector of class indices when ``exclusive``, else an (n, labels) 0/1 matrix.
+    ``groups`` (e.g. the template a generated line came from) keeps a group in one fold, so the
+    out-of-fold scores are as unsure as on unseen templates rather than on seen ones.
     """
-    from sklearn.model_selection import cross_val_predict
+    from sklearn.model_selection import GroupKFold, cross_val_predict
 
     X = append_columns(featurizer().transform(texts), rules)
     if exclusive:
         model = SparseLinearModel.from_sklearn(_logistic(C).fit(X, y), labels, exclusive=True)
-        oof = cross_val_predict(_logistic(C), X, y, cv=folds, method="predict_proba")
+        cv = GroupKFold(folds) if groups is not None else folds
+        oof = cross_val_predict(_logistic(C), X, y, cv=cv, groups=groups, method="predict_proba")
         return model, oof
     estimators, oof = [], np.zeros(y.shape, dtype=np.float64)
     for j in range(y.shape[1]):
         estimators.append(_logistic(C).fit(X, y[:, j]))
-        oof[:, j] = cross_val_predict(_logistic(C), X, y[:, j], cv=folds, method="predict_proba")[:, 1]
+        cv = GroupKFold(folds) if groups is not None else folds
+        oof[:, j] = cross_val_predict(_logistic(C), X, y[:, j], cv=cv, groups=groups, method="predict_proba")[:, 1]
     return stack_binary(estimators, labels), oof
 
 
 def fit_stage2(embeddings: np.ndarray, stage1: np.ndarray, y: np.ndarray, labels: Sequence[str], *,
-               C: float = 1.0, exclusive: bool = True) -> SparseLinearModel:
-    """Fit the head over ``[embedding, stage-1 log-odds]`` (stage-1 scores out-of-fold)."""
+               C: float = 1.0, exclusive: bool = True, embedding_scale: float = 1.0,
+               use_stage1: bool = True) -> SparseLinearModel:
+    """Fit the head over ``[embedding, stage-1 log-odds]`` (stage-1 scores out-of-fold).
+
+    ``embedding_scale`` multiplies the (unit-length) embeddings while fitting and is folded back
+    into the weights, so it only changes how strongly the embedding part is regularised against
+    the stage-1 part; the stored head takes the usual inputs. ``use_stage1=False`` fits on the
+    embeddings alone (the stage-1 columns get weight 0).
+    """
     X = stage2_inputs(embeddings, stage1, exclusive)
+    dim = embeddings.shape[1]
+    X = np.hstack([X[:, :dim] * embedding_scale, X[:, dim:] if use_stage1 else np.zeros_like(X[:, dim:])])
     if exclusive:
-        return SparseLinearModel.from_sklearn(_logistic(C, 1000).fit(X, y), labels, exclusive=True)
-    return stack_binary([_logistic(C, 1000).fit(X, y[:, j]) for j in range(y.shape[1])], labels)
+        estimators = [_logistic(C, 1000).fit(X, y)]
+    else:
+        estimators = [_logistic(C, 1000).fit(X, y[:, j]) for j in range(y.shape[1])]
+    for estimator in estimators:
+        estimator.coef_[:, :dim] *= embedding_scale
+        if not use_stage1:
+            estimator.coef_[:, dim:] = 0.0
+    if exclusive:
+        return SparseLinearModel.from_sklearn(estimators[0], labels, exclusive=True)
+    return stack_binary(estimators, labels)
 
 
 def macro_f1(y_true, y_pred) -> float:
@@ -65,7 +86,7 @@ def accuracy(y_true, y_pred) -> float:
 
 def write_card(folder: Path, title: str, body: str, metrics: dict) -> None:
     """MODEL_CARD.md: what the model does, its data and terms, split, metrics, date."""
-    lines = [f"# {title}", "", body.strip(), "", "## Metrics (held-out test split, never trained on)", "",
+    lines = [f"# {title}", "", body.strip(), "", "## Metrics (held-out splits, never trained on)", "",
              "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v:.4f} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in metrics.items()]
     lines += ["", f"Trained {_dt.date.today().isoformat()} by `python -m nlp.train.{folder.name}`.", ""]

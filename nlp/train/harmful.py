@@ -8,17 +8,22 @@ payment words, calls to gather, debunk words) are appended to stage 1.
 from __future__ import annotations
 
 import argparse
+import json
 
 import numpy as np
 
-from nlp.classify.rules import harmful_rules
-from nlp.classify.task import MODELS_DIR, TaskModel, featurizer
+from nlp.classify.rules import harmful_rule_floor, harmful_rules
+from nlp.classify.features import append_columns
+from nlp.classify.task import MODELS_DIR, TaskModel, featurizer, logit
 from nlp.train import data
 from nlp.train.common import fit_stage1, fit_stage2, log, write_card
 from nlp.train.embeddings import embed_cached
 from yuqing.records import HARMFUL_TYPES
 
 LABELS = list(HARMFUL_TYPES)
+# the stage-2 head's settings, chosen on the dev split (first best wins ties)
+HEAD_GRID = [{"C": c, "embedding_scale": scale, "use_stage1": use}
+             for use in (True, False) for scale in (1.0, 4.0) for c in (1.0, 4.0, 16.0)]
 
 CARD = """
 Harmful information (有害信息) types of a post: rumor, fraud, incitement, privacy_leak; one sigmoid
@@ -28,18 +33,35 @@ per type (a post may carry several; the analyser reports types scoring at least
 - Training data: Weibo21 train (kennqiang/MDFEND-Weibo21, research use only; 无法确定 rows dropped),
   CHECKED train (cyang03/CHECKED, academic use only), CED Weibo rumours (thunlp, see its README; our
   80/20 split by file-name hash, 80% here), and the project's own set
-  `nlp/datasets/harmful_train.jsonl` (270 posts, licence of the project). Public posts count as
+  `nlp/datasets/harmful_train.jsonl` (693 posts: 369 from the first 41 train templates, 324 from
+  36 new templates added 2026-11-30; licence of the project). Public posts count as
   rumour (fake) or non-rumour and as negatives for the other three types.
-- Stage 1: hashed jieba/character features + 7 rule features → one logistic regression per type.
+- Stage 1: hashed jieba/character features + 7 rule features → one logistic regression per type;
+  each type's intercept is then shifted by the amount (0–8 in steps of 0.25) that maximises its F1
+  at 0.5 on the dev split (meta.json `stage1_intercept_shifts_dev`): fit on 13k rows with ~100
+  positives per project type, it scored new templates' positives at 0.01–0.1.
 - Stage 2: per-type logistic head over multilingual-e5-small embeddings and stage-1 out-of-fold
-  log-odds, on fixed subsets of the public sets (sizes in meta.json `stage2_rows`; CPU time) plus the
-  project set and the project's category set.
-- Negatives for every type: the project's category set (520 everyday posts) and 2,000 waimai_10k
+  log-odds (folds grouped by template, so the scores are as unsure as on unseen templates; C, the
+  embeddings' weight and whether to use stage 1 chosen on the dev split, meta.json
+  `stage2_setting`), on fixed subsets of the public sets (sizes in meta.json `stage2_rows`; CPU
+  time) plus the project set and the project's category set.
+- Negatives for every type: the project's category train set (1,300 everyday posts) and 2,000 waimai_10k
   reviews (SophonPlus/ChineseNlpCorpus, terms not stated), so ordinary posts are not coin-flip rumours.
 - Research-only terms of Weibo21 and CHECKED apply to this model's weights.
-- Strong rule patterns (nlp/classify/rules.py `_STRONG`) raise a type's probability to at least
-  0.8. They were written after reading this test split's errors, so the project figures below
-  are optimistic; the public-set figures (bench/bench_nlp.py) are not affected by them.
+- Rule floors removed 2026-11-30: the strong patterns (nlp/classify/rules.py `_STRONG`) that
+  raised a type's probability to at least 0.8 had been written after reading the test split's
+  errors, and on the new dev split they changed nothing, so they no longer touch the model's
+  scores (`RULE_FLOORS` is empty; the analyser keeps them only to override its
+  request-is-not-a-leak cap). Rows "with the old rule floors" show what they did; they are not
+  shipped, and on test they are optimistic. The figures to quote are "model alone".
+- Dev split (new 2026-11-30): `nlp/datasets/harmful_dev.jsonl`, 153 posts from 17 further new
+  templates (3 per type, 5 hard negatives), never trained on; settings are read off it, the test
+  split (126 posts, unchanged) is only reported. The previous model (2026-11-22) scored there
+  0.230 / 0.276 (stage 1 / stage 2, with or without floors), and on test 0.398 / 0.410 alone,
+  0.798 / 0.803 with its floors.
+- Misses the 0.85 goal on test (0.525 / 0.622): dev (0.706 / 0.830) is an optimistic proxy, its
+  templates were written with the new training templates; incitement stays weak (F1 0.50 on dev
+  and test: few, similar training templates) and rumour fires on some fraud texts.
 """
 
 
@@ -62,12 +84,14 @@ def main(argv=None) -> int:
     texts = [r["text"] for r in project]
     types = [r["types"] for r in project]
     sources = ["project-harmful-train"] * len(texts)
+    groups = [r.get("template", r["text"]) for r in project]
     for name, loader, split in (("weibo21", data.weibo21, "train"), ("checked", data.checked, "train"),
                                 ("ced", data.ced, "train")):
         public_texts, fake = loader(split)
         texts += public_texts
         types += [["rumor"] if f else [] for f in fake]
         sources += [f"{name}-{split}"] * len(public_texts)
+        groups += [f"{name}-{i}" for i in range(len(public_texts))]
     # ordinary posts and reviews as negatives: the rumour sets are half fake, so without them any
     # everyday post would look like a coin-flip rumour
     everyday = [r["text"] for r in data.project_set("category", "train")]
@@ -76,9 +100,11 @@ def main(argv=None) -> int:
         texts += rows
         types += [[] for _ in rows]
         sources += [name] * len(rows)
+        groups += [f"{name}-{i}" for i in range(len(rows))]
     y = _matrix(types)
     log(f"harmful: {len(texts)} training posts, positives per type {y.sum(0).tolist()}")
-    stage1, oof = fit_stage1(texts, y, LABELS, rules=harmful_rules(texts), C=4.0, exclusive=False)
+    stage1, oof = fit_stage1(texts, y, LABELS, rules=harmful_rules(texts), C=4.0, exclusive=False,
+                             groups=groups)
 
     # stage 2 on the rows we have embeddings for: the same fixed subsets the embedding cache holds
     rows, vectors = [], []
@@ -91,26 +117,70 @@ def main(argv=None) -> int:
         chosen_texts, chosen_idx = data.subset([texts[i] for i in idx], idx, limit)
         rows += chosen_idx
         vectors.append(embed_cached(chosen_texts, source))
-    stage2 = fit_stage2(np.vstack(vectors), oof[rows], y[rows], LABELS, C=1.0, exclusive=False)
+    vectors = np.vstack(vectors)
+    # the head's settings are chosen on the dev split (model alone, no rule floors; never on test)
+    dev = data.project_set("harmful", "dev")
+    dev_texts = [r["text"] for r in dev]
+    dev_y = _matrix([r["types"] for r in dev])
+    dev_features = append_columns(featurizer().transform(dev_texts), harmful_rules(dev_texts))
+    # stage 1 is sure on its training templates and far too unsure on new ones (intercepts near -5.6
+    # against 13k negatives): each type's intercept is shifted by what gives the best dev F1 at 0.5
+    shifts = _calibrate(stage1.predict_proba(dev_features), dev_y)
+    log(f"harmful: stage-1 intercept shifts chosen on dev {dict(zip(LABELS, shifts.tolist()))}")
+    stage1.intercept = stage1.intercept + shifts
+    oof = 1.0 / (1.0 + np.exp(-(logit(oof) + shifts)))  # the head sees stage 1 as it now scores
+    dev_raw1 = stage1.predict_proba(dev_features)
+    dev_vectors = embed_cached(dev_texts, "project-harmful-dev")
+    scores = {}
+    for setting in HEAD_GRID:
+        head = fit_stage2(vectors, oof[rows], y[rows], LABELS, exclusive=False, **setting)
+        p2 = TaskModel("harmful", stage1, head).stage2_proba(dev_vectors, dev_raw1)
+        scores[json.dumps(setting, sort_keys=True)] = _types_f1(dev_y, p2)
+    best = max(scores, key=lambda key: (scores[key], -HEAD_GRID.index(json.loads(key))))
+    log(f"harmful: head settings on dev {scores} -> {best}")
+    stage2 = fit_stage2(vectors, oof[rows], y[rows], LABELS, exclusive=False, **json.loads(best))
 
     model = TaskModel("harmful", stage1, stage2, {"labels": LABELS, "rule_features": "harmful",
-                                                  "stage2_rows": subsets})
+                                                  "stage2_rows": subsets, "stage2_setting": json.loads(best),
+                                                  "stage1_intercept_shifts_dev": shifts.tolist(),
+                                                  "stage2_dev_macro_f1": scores})
     model.rule_features = harmful_rules
-    test = data.project_set("harmful", "test")
-    test_texts = [r["text"] for r in test]
-    test_y = _matrix([r["types"] for r in test])
-    p1 = model.stage1_proba(featurizer().transform(test_texts), test_texts)
-    p2 = model.stage2_proba(embed_cached(test_texts, "project-harmful-test"), p1)
-    metrics = {"project test macro-F1 over types, stage 1": _types_f1(test_y, p1),
-               "project test macro-F1 over types, stage 2": _types_f1(test_y, p2),
-               "project test posts": len(test_texts)}
-    for j, label in enumerate(LABELS):
-        metrics[f"F1 {label}, stage 2"] = _binary_f1(test_y[:, j], p2[:, j]) if test_y[:, j].any() else "n/a"
+    metrics = {}
+    for split in ("dev", "test"):  # dev chooses settings and rules; test is only reported
+        rows_ = data.project_set("harmful", split)
+        split_texts = [r["text"] for r in rows_]
+        split_y = _matrix([r["types"] for r in rows_])
+        features = featurizer().transform(split_texts)
+        vectors = embed_cached(split_texts, f"project-harmful-{split}")
+        raw1 = model.stage1.predict_proba(append_columns(features, harmful_rules(split_texts)))
+        raw2 = model.stage2_proba(vectors, raw1)
+        p1 = np.maximum(raw1, harmful_rule_floor(split_texts, LABELS))  # the old floors, not shipped
+        p2 = model.stage2_proba(vectors, p1)
+        metrics[f"{split} macro-F1 over types, stage 1 (model alone)"] = _types_f1(split_y, raw1)
+        metrics[f"{split} macro-F1 over types, stage 2 (model alone)"] = _types_f1(split_y, raw2)
+        metrics[f"{split} macro-F1 over types, stage 1 (with the old rule floors)"] = _types_f1(split_y, p1)
+        metrics[f"{split} macro-F1 over types, stage 2 (with the old rule floors)"] = _types_f1(split_y, p2)
+        metrics[f"{split} posts"] = len(split_texts)
+        for j, label in enumerate(LABELS):
+            metrics[f"{split} F1 {label}, stage 2 (model alone)"] = (_binary_f1(split_y[:, j], raw2[:, j])
+                                                                     if split_y[:, j].any() else "n/a")
     model.meta["metrics"] = metrics
     folder = MODELS_DIR / "harmful"
     model.save(folder)
     write_card(folder, "Harmful-information model", CARD, metrics)
     return 0
+
+
+def _calibrate(p: np.ndarray, y: np.ndarray, grid=np.arange(0.0, 8.01, 0.25)) -> np.ndarray:
+    """Per type, the intercept shift (from ``grid``; smallest of the best) maximising F1 at 0.5."""
+    shifts = np.zeros(p.shape[1])
+    for j in range(p.shape[1]):
+        if not y[:, j].any():
+            continue
+        z = logit(p[:, j])
+        f1s = [_binary_f1(y[:, j], 1.0 / (1.0 + np.exp(-(z + shift)))) for shift in grid]
+        shifts[j] = grid[int(np.argmax(f1s))]
+    return shifts
 
 
 def _binary_f1(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> float:

@@ -21,6 +21,9 @@ def test_sizes_and_disjoint_split(name, minimum):
     train, test = rows(f"{name}_train.jsonl"), rows(f"{name}_test.jsonl")
     assert len(train) + len(test) >= minimum and len(test) >= 50
     assert not {r["text"] for r in train} & {r["text"] for r in test}
+    if (HERE / f"{name}_dev.jsonl").exists():  # the dev split shares no line with train or test
+        dev = {r["text"] for r in rows(f"{name}_dev.jsonl")}
+        assert len(dev) >= 50 and not dev & ({r["text"] for r in train} | {r["text"] for r in test})
 
 
 def test_rescue_labels_follow_the_contract():
@@ -64,6 +67,8 @@ def test_generators_reproduce_the_committed_files():
     for name, module in (("rescue", gen_rescue), ("harmful", gen_harmful), ("category", gen_category)):
         train, test = module.generate()
         assert train == rows(f"{name}_train.jsonl") and test == rows(f"{name}_test.jsonl"), name
+        if hasattr(module, "generate_dev"):
+            assert module.generate_dev() == rows(f"{name}_dev.jsonl"), name
 
 
 @pytest.mark.parametrize("name", ["rescue_handwritten_dev.jsonl", "rescue_handwritten_test.jsonl"])
@@ -82,6 +87,6 @@ def test_handwritten_category_and_harmful_sets():
     assert all(set(r["types"]) <= set(HARMFUL_TYPES) for r in harmful)
     assert {t for r in harmful for t in r["types"]} == set(HARMFUL_TYPES)
     assert sum(1 for r in harmful if not r["types"]) >= 8
-    generated = {r["text"] for name in ("category", "harmful") for split in ("train", "test")
+    generated = {r["text"] for name in ("category", "harmful") for split in ("train", "dev", "test")
                  for r in rows(f"{name}_{split}.jsonl")}
     assert not generated & {r["text"] for r in category + harmful}
