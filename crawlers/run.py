@@ -23,6 +23,10 @@ from crawlers.settings import redis_settings, scrapy_settings
 from crawlers.spiders.base import SPIDERS, Cursor
 
 
+#: exit status of a crawl stopped by a signal before it ran through (EX_TEMPFAIL: try again later)
+INTERRUPTED = 75
+
+
 def event_writer(stream) -> Callable[[dict], None]:
     """A thread-safe writer of one JSON event per line, flushed at once."""
     lock = threading.Lock()
@@ -71,9 +75,11 @@ def main() -> int:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr
     job = json.loads(sys.stdin.read())
-    run_job(job, event_writer(out))
+    stats = run_job(job, event_writer(out))
     out.close()
-    return 0
+    # Scrapy answers SIGTERM/SIGINT with a graceful stop and a normal exit; the parent must not take
+    # a crawl cut short for one that ran through (it would keep the list's validators and skip the rest)
+    return INTERRUPTED if stats.get("finish_reason") == "shutdown" else 0
 
 
 if __name__ == "__main__":

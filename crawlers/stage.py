@@ -23,6 +23,7 @@ from typing import Any, Optional
 
 from crawlers.dedup import index_for
 from crawlers.health import CrawlOutcome, update_health
+from crawlers.run import INTERRUPTED
 from crawlers.sources import validate_sources
 from yuqing.config import Config
 from yuqing.errors import ConfigError, RecordError
@@ -147,7 +148,8 @@ class CrawlStage(Stage):
             outcome.completed = self.process is not None and self.process.returncode == 0
             # SIGTERM/SIGINT reach the child with the service's own shutdown (Ctrl-C, systemd stop):
             # the source did nothing wrong, and the crawl resumes from its cursor on the next run
-            interrupted = self.process is not None and self.process.returncode in (-signal.SIGTERM, -signal.SIGINT)
+            interrupted = self.process is not None and self.process.returncode in (
+                -signal.SIGTERM, -signal.SIGINT, INTERRUPTED)
             if not outcome.completed and not interrupted:
                 outcome.last_error = outcome.last_error or f"crawl process exited with {self.process.returncode}"
         finally:

@@ -84,18 +84,17 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, site, sqlite_
 def test_a_crawl_stopped_by_the_services_shutdown_leaves_the_source_healthy(site, make_config, sqlite_store):
     import threading
 
-    config = make_config([listing_source(site)])
+    config = make_config([listing_source(site)], concurrency_per_domain=1)
     assert CrawlStage(config, sqlite_store, "news").run_once().created == 12
-    for hours in (0, 0, 0, 0):
-        site.add_news(hours_ago=hours, title="观澜街道工厂欠薪")
-    site.detail_delay = 0.5                                   # slow enough to stop it midway
+    fresh = [site.add_news(hours_ago=0, title="观澜街道工厂欠薪")["n"] for _ in range(8)]
+    site.detail_delay = 1.0                                   # one page a second: stopped long before the end
     stage = CrawlStage(config, sqlite_store, "news")
     reports = []
     worker = threading.Thread(target=lambda: reports.append(stage.run_once()))
     worker.start()
     deadline = time.time() + 60
-    while time.time() < deadline and (stage.process is None or sqlite_store.count_documents() < 13):
-        time.sleep(0.05)
+    while time.time() < deadline and not any(site.hits.get(f"/news/{n}.html") for n in fresh):
+        time.sleep(0.02)                                      # the first new page is being served
     stage.process.send_signal(signal.SIGTERM)                 # what Ctrl-C or `systemctl stop` does to the child
     worker.join(60)
     assert reports and reports[0].detail == "interrupted" and reports[0].errors == 0
@@ -103,4 +102,5 @@ def test_a_crawl_stopped_by_the_services_shutdown_leaves_the_source_healthy(site
     assert health.state == "ok" and not health.last_error     # not "failing" because the service stopped
     site.detail_delay = 0.0
     rest = CrawlStage(config, sqlite_store, "news").run_once()
-    assert sqlite_store.count_documents() == 16 and rest.created == 16 - 12 - reports[0].created
+    assert reports[0].created < 8                             # it was stopped midway
+    assert sqlite_store.count_documents() == 20 and rest.created == 20 - 12 - reports[0].created
