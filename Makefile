@@ -55,6 +55,7 @@ bench: setup system-deps es-start
 	  $(BIN)/python bench/bench_cluster.py all; \
 	  $(BIN)/python bench/bench_alerts.py cycle --docs 1000000 --new 1000; \
 	  $(BIN)/python bench/bench_alerts.py latency --docs 1000000 --interval 5 --samples 20; \
+	  $(BIN)/python bench/bench_rescue.py --posts 5000; \
 	  $(BIN)/python bench/bench_cases.py ); \
 	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
 
