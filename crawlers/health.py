@@ -15,6 +15,11 @@ from yuqing.storage.base import JsonRecord, Store
 HISTORY_RUNS = 48
 
 
+#: exit status of a crawl child stopped by a signal before it ran through (EX_TEMPFAIL: try again
+#: later); here rather than in crawlers.run so the service can read it without importing Scrapy
+INTERRUPTED = 75
+
+
 @dataclass
 class CrawlOutcome:
     """What one crawl of one source did, as the parent saw it."""

@@ -19,12 +19,9 @@ import threading
 from datetime import datetime
 from typing import Any, Callable
 
+from crawlers.health import INTERRUPTED
 from crawlers.settings import redis_settings, scrapy_settings
 from crawlers.spiders.base import SPIDERS, Cursor
-
-
-#: exit status of a crawl stopped by a signal before it ran through (EX_TEMPFAIL: try again later)
-INTERRUPTED = 75
 
 
 def event_writer(stream) -> Callable[[dict], None]:

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from crawlers.dedup import index_for
-from crawlers.health import CrawlOutcome, update_health
-from crawlers.run import INTERRUPTED
+from crawlers.health import INTERRUPTED, CrawlOutcome, update_health
 from crawlers.sources import validate_sources
 from yuqing.config import Config
 from yuqing.errors import ConfigError, RecordError
