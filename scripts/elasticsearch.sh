@@ -38,6 +38,23 @@ fi
 DATA="${DATA:-$RUN_ROOT/node-$PORT}"
 mkdir -p "$DATA"
 DATA="$(cd "$DATA" && pwd)"
+if [ "$(id -u)" = 0 ]; then
+  id -u "$ES_USER" >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin "$ES_USER"
+  # the unprivileged user must enter every parent of the data folder; a checkout in a private folder
+  # (mktemp -d makes 0700 ones) cannot be used, so its node lives under RUN_ROOT instead, at a path
+  # derived from the one asked for (start and stop agree on it)
+  dir="$DATA"
+  while [ "$dir" != / ]; do
+    if ! runuser -u "$ES_USER" -- test -x "$dir"; then
+      asked="$DATA"
+      DATA="$RUN_ROOT/data-$(printf '%s' "$asked" | cksum | cut -d' ' -f1)"
+      mkdir -p "$DATA"
+      echo "elasticsearch.sh: $ES_USER cannot enter $dir; the node's data for $asked lives in $DATA" >&2
+      break
+    fi
+    dir="$(dirname "$dir")"
+  done
+fi
 PIDFILE="$DATA/es.pid"
 URL="http://127.0.0.1:$PORT"
 HOME_DIR="$RUN_ROOT/elasticsearch-$VERSION"
@@ -97,7 +114,7 @@ as_user() {
     chown -R "$ES_USER" "$DATA" "$HOME_DIR"
     local dir="$DATA"  # every parent must be enterable by the user
     while [ "$dir" != / ]; do
-      runuser -u "$ES_USER" -- test -x "$dir" || { log "$ES_USER cannot enter $dir; pass --data under a readable folder"; exit 1; }
+      runuser -u "$ES_USER" -- test -x "$dir" || { log "$ES_USER cannot enter $dir; pass --data under a readable folder"; return 1; }
       dir="$(dirname "$dir")"
     done
     runuser -u "$ES_USER" -- "$@"
