@@ -11,8 +11,8 @@ import pytest
 from yuqing.storage.sqlite import SQLiteStore
 
 
-def yuqing(*args, cwd=None, timeout=120, **kwargs):
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+def yuqing(*args, cwd=None, timeout=120, extra_env=None, **kwargs):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
     return subprocess.run([sys.executable, "-m", "yuqing", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd, env=env, **kwargs)
 
@@ -145,3 +145,21 @@ def test_common_options_keep_their_values_at_every_level(tmp_path):
     assert result.returncode == 0, result.stderr
     missing = yuqing("config", "show", "--config", str(tmp_path / "absent.yaml"))
     assert missing.returncode == 2 and "absent.yaml" in missing.stderr
+
+
+@pytest.mark.parametrize("progress", ["", "1"])
+def test_import_as_a_user_runs_it_without_quiet(tmp_path, scratch, progress):
+    """No -q, output to a pipe (and with YUQING_PROGRESS=1, a live bar): the file is imported, the
+    bad line named, no traceback. Every import without -q crashed on the progress bar before."""
+    docs = tmp_path / "docs.jsonl"
+    write_docs(docs, 12, bad_every=5)
+    result = yuqing("import", str(docs), *scratch, extra_env={"YUQING_PROGRESS": progress})
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1
+    assert "docs.jsonl line 1: not valid JSON" in result.stderr
+    assert "9 imported, 0 already there, 3 bad rows skipped" in result.stderr
+    store = SQLiteStore(str(tmp_path / "store.sqlite"))
+    try:
+        assert store.count_documents() == 9
+    finally:
+        store.close()

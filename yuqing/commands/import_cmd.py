@@ -38,9 +38,9 @@ class Command(BaseCommand):
             try:
                 summary = import_file(store, path, mapper=mapper, fmt=args.input_format,
                                       batch_size=config["store.batch_size"], report=ctx.report,
-                                      progress=bar.update if bar else None)
+                                      progress=bar.update if bar is not None else None)
             finally:
-                if bar:
+                if bar is not None:
                     bar.close()
             for key, value in summary.as_dict().items():
                 totals[key] += value

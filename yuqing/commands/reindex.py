@@ -74,9 +74,9 @@ class Command(BaseCommand):
                 bar = tqdm(total=total, unit="doc", desc="reindex", file=sys.stderr)
             try:
                 counts = copy_store(source, ctx.store, batch_size=ctx.config["store.batch_size"],
-                                    progress=bar.update if bar else None)
+                                    progress=bar.update if bar is not None else None)
             finally:
-                if bar:
+                if bar is not None:
                     bar.close()
         print(", ".join(f"{k}: {v}" for k, v in counts.items() if v), file=sys.stderr)
         return 0
