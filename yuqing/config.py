@@ -168,10 +168,13 @@ def parse_override(text: str) -> tuple[str, Any]:
 class Config(Mapping[str, Any]):
     """The frozen, validated settings: ``config["store.path"]``, ``config.section("store")``."""
 
-    def __init__(self, values: Mapping[str, Any], path: Optional[Path], settings: Mapping[str, Setting]):
+    def __init__(self, values: Mapping[str, Any], path: Optional[Path], settings: Mapping[str, Setting],
+                 written: Optional[Mapping[str, Any]] = None):
         self._values = MappingProxyType(dict(values))
         self.path = path
         self.settings = MappingProxyType(dict(settings))
+        # The values as written, ${ENV} references unexpanded: what a regenerated file must hold.
+        self.written = MappingProxyType(dict(written or {}))
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -200,8 +203,39 @@ class Config(Mapping[str, Any]):
         return Path(os.path.expanduser(str(self[key]))).resolve()
 
     def redacted(self) -> dict[str, Any]:
-        return {k: ("***" if self.settings.get(k) and self.settings[k].secret and v else v)
+        """Every value fit to print: declared secrets, nested tokens/passwords/secrets and credentials
+        inside URLs (webhook keys in paths or queries, user:password@) are ``***``."""
+        return {k: ("***" if self.settings.get(k) and self.settings[k].secret and v else redact_nested(v, k))
                 for k, v in self._values.items()}
+
+    def as_written(self) -> dict[str, Any]:
+        """The values with ``${ENV}`` references as the file wrote them (never the secrets they read)."""
+        return {k: self.written.get(k, v) for k, v in self._values.items()}
+
+
+_SECRET_KEY = re.compile(r"(token|secret|password|passwd|api_?key|access_?key|sign(ing)?_?key|credential)", re.I)
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)")
+_URL_SECRET_QUERY = re.compile(r"(?i)([?&](?:access_token|token|key|secret|sign|signature)=)[^&#\s]+")
+_URL_HOOK_PATH = re.compile(r"(?i)(/(?:hook|webhook|robot|bot)s?/(?:v\d+/)?(?:hook/)?)[A-Za-z0-9_\-]{8,}")
+
+
+def redact_text(text: str) -> str:
+    """Credentials inside a URL or a message: ``user:pass@``, ``?access_token=…``, ``/hook/<key>``."""
+    text = _URL_CREDENTIALS.sub("***:***", text)
+    text = _URL_SECRET_QUERY.sub(r"\1***", text)
+    return _URL_HOOK_PATH.sub(r"\1***", text)
+
+
+def redact_nested(value: Any, key: str = "") -> Any:
+    """A value with every secret-like key's value and every URL credential replaced by ``***``."""
+    if isinstance(value, dict):
+        return {k: ("***" if _SECRET_KEY.search(str(k)) and v not in ("", None) else redact_nested(v, str(k)))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_nested(v, key) for v in value]
+    if isinstance(value, str):
+        return redact_text(value)
+    return value
 
 
 def _close(key: str, names: Iterable[str]) -> list[str]:
@@ -245,10 +279,12 @@ def load_config(path: Optional[os.PathLike[str] | str] = "config.yaml", override
         else:
             where = "(defaults)"
     values = {name: s.default for name, s in settings.items()}
+    written = {name: value for name, value in raw.items() if _mentions_env(value)}
     sources = {name: where for name in raw}
     for text in overrides:
         key, value = parse_override(text)
         raw[key] = value
+        written.pop(key, None)
         sources[key] = f"-s {key}"
     for key, value in raw.items():
         if key not in settings:
@@ -256,4 +292,14 @@ def load_config(path: Optional[os.PathLike[str] | str] = "config.yaml", override
                               f"{' or '.join(_close(key, settings))}? (every setting is listed in config.yaml)")
         value = expand_env(value, key, sources[key], environ)
         values[key] = settings[key].coerce(value, sources[key])
-    return Config(values, file_path if file_path and file_path.exists() else None, settings)
+    return Config(values, file_path if file_path and file_path.exists() else None, settings, written)
+
+
+def _mentions_env(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(_ENV_PATTERN.search(value))
+    if isinstance(value, list):
+        return any(_mentions_env(v) for v in value)
+    if isinstance(value, dict):
+        return any(_mentions_env(v) for v in value.values())
+    return False

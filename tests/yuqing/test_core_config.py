@@ -120,3 +120,57 @@ def test_repository_config_crawls_every_demo_source():
     config = load_config(REPO / "config.yaml", environ={})
     assert [s["name"] for s in config["crawl.sources"]] == [s["name"] for s in demo["crawl"]["sources"]]
     assert config["crawl.demo.port"] == demo["crawl"]["demo"]["port"]
+
+
+def test_repository_config_differs_from_the_defaults_only_where_the_demo_says_why():
+    """config.yaml pinned engine: torch long after the default became onnx-int8, so `make run` served
+    the slow engine; every other value must be the declared default, or a listed demo override."""
+    from yuqing.config_template import DEMO_OVERRIDES
+
+    settings = declared_settings()
+    written = load_config(REPO / "config.yaml", environ={}).as_written()
+    differing = {name for name, value in written.items() if value != settings[name].default}
+    assert differing - set(DEMO_OVERRIDES) == set(), "set away from the default without a reason in DEMO_OVERRIDES"
+    assert set(DEMO_OVERRIDES) - differing == set(), "listed as a demo override but at its default: drop it"
+
+
+def test_repository_config_is_the_template_of_its_own_values():
+    """The file's help texts and layout are what `yuqing config template` writes today."""
+    from yuqing.config_template import render
+
+    text = (REPO / "config.yaml").read_text(encoding="utf-8")
+    body = text[text.index("\nstore:") + 1:]
+    assert body == render(values=load_config(REPO / "config.yaml", environ={}).as_written())
+
+
+def test_config_show_and_template_never_print_a_secret(tmp_path):
+    """`config show` printed user tokens, the DingTalk secret and webhook keys; `config template`
+    wrote the secrets it read from the environment into the new file."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "web:\n  users:\n    ana: {role: analyst, token: '${T_ANA}'}\n"
+        "alerts:\n  notifiers:\n"
+        "    ding: {type: dingtalk, url: 'https://oapi.dingtalk.com/robot/send?access_token=${T_DING}', secret: '${T_SIGN}'}\n"
+        "    fei: {type: feishu, url: 'https://open.feishu.cn/open-apis/bot/v2/hook/${T_FEI}'}\n"
+        "    mail: {type: email, host: 127.0.0.1, password: literalpass1}\n"
+        "store:\n  elasticsearch: {password: '${T_ES}', hosts: ['http://elastic:${T_ES}@127.0.0.1:9200']}\n",
+        encoding="utf-8")
+    secrets = {"T_ANA": "tokAAAA1111", "T_DING": "dingBBBB2222", "T_SIGN": "SECsignCCCC3333",
+               "T_FEI": "feiDDDD4444eeee", "T_ES": "esEEEE5555"}
+    env = dict(__import__("os").environ, **secrets)
+    for action in ("show", "template"):
+        done = subprocess.run([sys.executable, "-m", "yuqing", "--config", str(path), "config", action],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        leaked = [name for name, value in secrets.items() if value in done.stdout]
+        assert leaked == [], f"config {action} printed {leaked}"
+        if action == "template":
+            assert "${T_DING}" in done.stdout and "${T_ANA}" in done.stdout  # the references, not the values
+            regenerated = tmp_path / "again.yaml"
+            regenerated.write_text(done.stdout, encoding="utf-8")
+            assert load_config(regenerated, environ=secrets)["web.users"]["ana"]["token"] == "tokAAAA1111"
+        else:
+            assert "literalpass1" not in done.stdout

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             print(json.dumps(config.redacted(), ensure_ascii=False, indent=2, default=str))
         elif args.action == "template":
             from yuqing.config_template import render
-            print(render(config.settings, dict(config)), end="")
+            print(render(config.settings, config.as_written()), end="")
         else:
             for name, setting in sorted(config.settings.items()):
                 print(f"{name} = {json.dumps(setting.default, ensure_ascii=False)}\n    {setting.help}")
