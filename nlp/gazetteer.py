@@ -60,6 +60,11 @@ def _alias(name: str, level: str) -> Optional[str]:
     return None
 
 
+def short_form(name: str, level: str) -> Optional[str]:
+    """The name without its suffix (河南 for 河南省, 卫辉 for 卫辉市), or None when too short."""
+    return _alias(name, level)
+
+
 def _word_table() -> dict[str, tuple[int, str]]:
     """Short words of jieba's dictionary with their frequency and part-of-speech tag."""
     import jieba
@@ -109,6 +114,8 @@ class Gazetteer:
             for line in handle:
                 code, name, parent, level = line.rstrip("\n").split("\t")
                 self.divisions[code] = Division(code, name, parent, level)
+                if name in _SUFFIXES.get(level, ()):
+                    continue  # a placeholder named 街道 alone: no name to find it by, no street
                 weight = FULL_WEIGHT[level]
                 if level == "street" and not name.endswith(("街道", "镇", "乡")):
                     weight = 0.7  # 保税区, 机场, 开发区: a local place file may say which street holds it
