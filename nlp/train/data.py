@@ -118,3 +118,18 @@ def subset(texts: list[str], labels: list, limit: int | None, seed: int = 0) -> 
 
     order = sorted(random.Random(seed).sample(range(len(texts)), limit))
     return [texts[i] for i in order], [labels[i] for i in order]
+
+
+def real_storm_dev() -> list[dict]:
+    """The real storm posts' dev split labelled by reading (``nlp/eval``): text, labels, group.
+
+    Only the dev split: the frozen test split is read by ``python -m nlp.eval.score --split test``
+    alone, so no training or choice ever sees it. ``group`` is the near-duplicate group, for
+    grouped folds (reposts of one text stay in one fold).
+    """
+    from nlp.eval import label as labelling
+    from nlp.eval.score import split_labels
+
+    posts = labelling.load_posts()
+    groups = {e["id"]: e["group"] for e in labelling.load_manifest()["entries"]}
+    return [{**row, "text": posts[row["id"]]["text"], "group": groups[row["id"]]} for row in split_labels("dev")]
