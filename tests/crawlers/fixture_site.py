@@ -4,7 +4,9 @@ Like Scrapy's ``tests/mockserver``: every case the crawlers must handle is one p
 Big5 pages, paginated lists, a forum with replies, RSS and Atom, a JSON API with next-page tokens,
 a sitemap, a search page, robots.txt, 429 with Retry-After, 503 then success, a slow page, a 20 MB
 page, malformed HTML, a PDF at an HTML URL, a redirect loop, a captcha page and an empty page.
-The server counts hits per path (``site.hits``) and can add news items while running.
+The server counts hits per path (``site.hits``) and can add news items while running. A gate
+(``hold``/``release``) keeps chosen requests waiting, so a test can act while a crawl is provably at
+a given point instead of guessing how long it takes to get there.
 """
 from __future__ import annotations
 
@@ -66,6 +68,12 @@ class FixtureSite:
         self.etag_version = 1
         self.user_agents: set[str] = set()
         self.proxied = 0   # requests that came in proxy form (absolute URI)
+        # the gate: requests for ``held`` targets wait while it is shut (see hold/release)
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held: set[str] = set()
+        self.at_gate = threading.Event()   # set when a held request has arrived
+        self.gate_timeout = 60.0           # a test that never releases fails, it does not hang the server
 
     def add_news(self, hours_ago: float = 0.0, title: str | None = None) -> dict:
         n = len(self.news) + 1
@@ -93,9 +101,24 @@ class FixtureSite:
         return self
 
     def stop(self) -> None:
+        self.release()  # no handler thread is left waiting at the gate
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+    def hold(self, *targets: str) -> None:
+        """Shut the gate for these targets (path and query as requested, e.g. ``/news/list?page=2``).
+
+        Their requests are counted in ``hits`` as they arrive, set ``at_gate``, and are answered only
+        after :meth:`release` (or ``gate_timeout``).
+        """
+        self.held = set(targets)
+        self.at_gate.clear()
+        self.gate.clear()
+
+    def release(self) -> None:
+        """Open the gate: held requests are answered, and nothing is held any more."""
+        self.gate.set()
 
     def count(self, prefix: str) -> int:
         return sum(v for k, v in self.hits.items() if k.startswith(prefix))
@@ -143,6 +166,10 @@ class _Handler(BaseHTTPRequestHandler):
             site.hits[path] += 1
             site.hit_times.setdefault(path, []).append(time.monotonic())
             hits = site.hits[path]
+        target = f"{path}?{parts.query}" if parts.query else path
+        if target in site.held and not site.gate.is_set():
+            site.at_gate.set()
+            site.gate.wait(site.gate_timeout)
         route = ROUTES.get(path)
         if route is None:
             for prefix, handler in PREFIX_ROUTES:

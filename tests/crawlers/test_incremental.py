@@ -81,26 +81,51 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, site, sqlite_
     store.close()
 
 
-def test_a_crawl_stopped_by_the_services_shutdown_leaves_the_source_healthy(site, make_config, sqlite_store):
+def test_a_crawl_stopped_by_the_services_shutdown_leaves_the_source_healthy(site, make_config, sqlite_store, caplog):
+    import logging
     import threading
 
-    config = make_config([listing_source(site)], concurrency_per_domain=1)
+    # a held request must not time out while the test holds it (each wait below is at most 30 s)
+    config = make_config([listing_source(site)], concurrency_per_domain=1, download_timeout=45)
     assert CrawlStage(config, sqlite_store, "news").run_once().created == 12
     fresh = [site.add_news(hours_ago=0, title="观澜街道工厂欠薪")["n"] for _ in range(8)]
-    site.detail_delay = 1.0                                   # one page a second: stopped long before the end
+    # 5 of the new items are on list page 1, 3 on page 2. Page 2 is held at the gate: until it is
+    # answered, its new pages cannot have been requested, so the crawl cannot have run through.
+    # (Scrapy's graceful shutdown completes every request already handed to the downloader, page 1's
+    # detail pages included; only requests still in the scheduler are dropped.)
+    site.hold("/news/list?page=2")
+    # the child logs at DEBUG when the stage's logger does; its lines come back through that logger
+    caplog.set_level(logging.DEBUG, logger="crawlers.stage")
+    closing = threading.Event()
+
+    class ShutdownWatch(logging.Handler):
+        def emit(self, record):
+            if "Closing spider (shutdown)" in record.getMessage():  # Scrapy's engine, once stopped
+                closing.set()
+
+    watch = ShutdownWatch()
+    logging.getLogger("crawlers.stage").addHandler(watch)
     stage = CrawlStage(config, sqlite_store, "news")
     reports = []
-    worker = threading.Thread(target=lambda: reports.append(stage.run_once()))
+    worker = threading.Thread(target=lambda: reports.append(stage.run_once()), daemon=True)
     worker.start()
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(site.hits.get(f"/news/{n}.html") for n in fresh):
-        time.sleep(0.02)                                      # the first new page is being served
-    stage.process.send_signal(signal.SIGTERM)                 # what Ctrl-C or `systemctl stop` does to the child
+    try:
+        assert site.at_gate.wait(30), "the crawl never asked for list page 2"
+        stage.process.send_signal(signal.SIGTERM)             # what Ctrl-C or `systemctl stop` does to the child
+        # the engine logs this after it stopped taking requests from the scheduler: what page 2 adds is dropped
+        assert closing.wait(30), "the crawl did not begin its graceful shutdown"
+    finally:
+        site.release()
+        logging.getLogger("crawlers.stage").removeHandler(watch)
     worker.join(60)
+    assert not worker.is_alive(), "the stopped crawl did not finish"
     assert reports and reports[0].detail == "interrupted" and reports[0].errors == 0
     health = sqlite_store.get_record("sources", "news")
     assert health.state == "ok" and not health.last_error     # not "failing" because the service stopped
-    site.detail_delay = 0.0
+    assert 0 < reports[0].created < len(fresh)                # it was stopped midway
+    assert sqlite_store.count_documents() == 12 + reports[0].created
+
     rest = CrawlStage(config, sqlite_store, "news").run_once()
-    assert reports[0].created < 8                             # it was stopped midway
-    assert sqlite_store.count_documents() == 20 and rest.created == 20 - 12 - reports[0].created
+    assert rest.detail == "state ok"
+    assert sqlite_store.count_documents() == 20 and rest.created == len(fresh) - reports[0].created
+    assert all(site.hits[f"/news/{n}.html"] == 1 for n in fresh)  # each new page fetched once: none skipped or twice
