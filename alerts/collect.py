@@ -28,36 +28,73 @@ class Batch:
     waiting: int = 0
 
 
-def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pending: timedelta) -> Batch:
-    """New items and incidents since the cursor; the new cursor is returned, saved by the caller."""
+def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pending: timedelta,
+            backfill: timedelta = timedelta(0)) -> Batch:
+    """New items and incidents since the cursor; the new cursor is returned, saved by the caller.
+
+    Besides the published-time window, documents *stored* since the last cycle and published within
+    ``backfill`` before now are read too (late arrivals: an imported hotline export or rescue sheet,
+    a source that was down), each once: ``backfilled`` in the cursor remembers them.
+    """
     cursor = store.get_state(CURSOR_KEY) or {}
     watermark = datetime.fromisoformat(cursor["watermark"]) if cursor.get("watermark") else None
     seen = dict(cursor.get("seen", {}))
     # a first cycle starts from the overlap window, not from the oldest of millions of stored documents
     since = (watermark or now) - overlap
+    backfilled = dict(cursor.get("backfilled", {}))
     docs = []
     for doc in store.iter_documents(since=since, until=now + timedelta(minutes=10), batch_size=min(batch_size, 1000)):
-        if doc.id in seen:
+        if doc.id in seen or doc.id in backfilled:
             continue
         docs.append(doc)
         if len(docs) >= batch_size:
             break
+    stored_mark = datetime.fromisoformat(cursor["stored_mark"]) if cursor.get("stored_mark") else None
+    late = []
+    late_skipped = backfill > timedelta(0) and len(docs) >= batch_size  # the window alone filled the batch
+    if backfill > timedelta(0) and len(docs) < batch_size and now - backfill < since:
+        collected_since = (stored_mark - overlap) if stored_mark else now - backfill
+        for doc in store.iter_documents(since=now - backfill, until=since, collected_since=collected_since,
+                                        batch_size=min(batch_size, 1000)):
+            if doc.id in seen or doc.id in backfilled:
+                continue
+            late.append(doc)
+            if len(docs) + len(late) >= batch_size:
+                break
+        if late:
+            log.info("alerts: %d documents stored late (published before the window) evaluated once", len(late))
+    docs += late
     analyses = {a.id: a for a in store.get_analyses([d.id for d in docs])} if docs else {}
     items, held_back = [], None
+    late_ids = {d.id for d in late}
+    late_waiting = False
     for doc in docs:
         analysis = analyses.get(doc.id)
         arrived = doc.collected_at or doc.published_at
         if analysis is None and now - arrived < pending:
-            held_back = held_back or doc.published_at  # wait for the analysis stage
+            if doc.id in late_ids:
+                late_waiting = True  # read again next cycle: the stored mark stays where it was
+            else:
+                held_back = held_back or doc.published_at  # wait for the analysis stage
             continue
         items.append(Item(doc, analysis))
-        seen[doc.id] = doc.published_at.timestamp()
-    newest = max((i.doc.published_at for i in items), default=watermark)
+        if doc.id in late_ids:
+            backfilled[doc.id] = doc.published_at.timestamp()
+        else:
+            seen[doc.id] = doc.published_at.timestamp()
+    newest = max((i.doc.published_at for i in items if i.doc.id not in late_ids), default=watermark)
     if held_back is not None and newest is not None and held_back < newest:
         newest = max(held_back, watermark) if watermark else held_back  # never past a waiting document
     incidents, inc_mark = _incidents(store, cursor)
+    if late_waiting or late_skipped or (len(docs) >= batch_size and late):
+        new_stored_mark = stored_mark
+    else:
+        new_stored_mark = now
+    floor = (now - backfill).timestamp()
     new_cursor = {"watermark": newest.isoformat() if newest else None, "incidents_mark": inc_mark,
-                  "seen": _prune(seen, newest, overlap)}
+                  "seen": _prune(seen, newest, overlap),
+                  "stored_mark": new_stored_mark.isoformat() if new_stored_mark else None,
+                  "backfilled": {k: v for k, v in backfilled.items() if v >= floor}}
     _attach_incidents(items, incidents)
     return Batch(items, incidents, new_cursor, waiting=len(docs) - len(items))
 

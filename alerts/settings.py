@@ -44,6 +44,10 @@ SETTINGS = [
     Setting("alerts.overlap_minutes", 120, "Documents published up to this long before the last cycle's newest "
             "are looked at again, so a document that arrives late is still evaluated (once).", type=int,
             check=_positive),
+    Setting("alerts.backfill_hours", 48, "Documents stored late (a hotline export or a shared rescue sheet imported "
+            "now, a source that was down) are evaluated once when published within this many hours before now, "
+            "whatever the watermark; older ones only inform baselines and raise no alert. 0 turns backfill off.",
+            type=int, check=lambda v: None if v >= 0 else "must be 0 or more"),
     Setting("alerts.pending_minutes", 360, "How long a stored document without an analysis is waited for before "
             "rules see it on its text alone.", type=int, check=_positive),
     Setting("alerts.realert_minutes", 60, "An open alert updated with new evidence is notified again only after "

@@ -157,7 +157,8 @@ class AlertStage(Stage):
         cfg = self.config
         batch = collect(self.store, now, batch_size=cfg["alerts.batch_size"],
                         overlap=timedelta(minutes=cfg["alerts.overlap_minutes"]),
-                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]))
+                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]),
+                        backfill=timedelta(hours=cfg["alerts.backfill_hours"]))
         if batch.items:
             tokenize_items(batch.items)
         sources = self.store.find_records("sources", limit=10000)

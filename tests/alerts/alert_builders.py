@@ -14,7 +14,7 @@ _counter = [0]
 def doc(text: str, at: Optional[datetime] = None, **extra) -> Document:
     _counter[0] += 1
     at = at or T0
-    return Document(id=extra.pop("id", f"d{_counter[0]}"), text=text, published_at=at, collected_at=at,
+    return Document(id=extra.pop("id", f"d{_counter[0]}"), text=text, published_at=at, collected_at=extra.pop("collected_at", at),
                     source=extra.pop("source", "forum-a"), source_type="forum", **extra)
 
 

@@ -8,8 +8,8 @@ from alert_builders import T0, analysis, doc, incident
 KEYWORD = {"name": "kw", "type": "keyword", "severity": "yellow", "options": {"words": ["堵路", "讨薪"]}}
 
 
-def put(store, text, at=T0, analysed=True, **kw):
-    d = doc(text, at)
+def put(store, text, at=T0, analysed=True, stored=None, **kw):
+    d = doc(text, at, **({"collected_at": stored} if stored else {}))
     store.put_documents([d])
     if analysed:
         store.put_analyses([analysis(d.id, **kw)])
@@ -236,3 +236,46 @@ def test_a_closed_alert_is_never_updated_new_evidence_opens_another(store, make_
     alerts = alerts_of(store)
     assert [a.state for a in alerts] == ["dismissed", "new"] and alerts[1].doc_ids == [later.id]
     assert alerts[0].doc_ids == first.doc_ids
+
+
+RESCUE = {"is_request": True, "score": 0.95, "phones": ["13800002222"], "address": "民治某花园5栋",
+          "people_count": 3, "vulnerable": ["elderly"], "needs": ["evacuation"], "urgency": 0.9}
+
+
+def test_a_late_imported_request_reaches_the_queue_and_the_desk_once(store, make_stage):
+    """A rescue sheet imported now, its posts published hours ago (before the watermark and its
+    overlap): evaluated once, within alerts.backfill_hours; older posts raise nothing."""
+    stage = make_stage([{"name": "rescue", "type": "rescue_request"}, KEYWORD], overlap_minutes=60, backfill_hours=48)
+    put(store, "刚发的讨薪帖", at=T0)
+    assert stage.run_once(now=T0 + timedelta(minutes=1)).processed == 1  # the watermark is now T0
+    now = T0 + timedelta(minutes=30)
+    sheet = put(store, "（表格导入）民治某花园5栋三位老人被困", at=T0 - timedelta(hours=6), stored=now,
+                rescue=RESCUE, category="natural_disaster")
+    put(store, "（表格导入）三天前的堵路", at=T0 - timedelta(days=3), stored=now)
+    report = stage.run_once(now=now + timedelta(minutes=1))
+    assert report.processed == 1
+    rescue_alerts = alerts_of(store, rule="rescue")
+    assert len(rescue_alerts) == 1 and rescue_alerts[0].doc_ids == [sheet.id] and rescue_alerts[0].severity == "red"
+    [request] = store.find_records("rescue_requests")
+    assert request.alert_id == rescue_alerts[0].id and request.doc_ids == [sheet.id]
+    assert all("三天前" not in (a.title or "") for a in alerts_of(store))  # older than the look-back: no card
+    assert stage.run_once(now=now + timedelta(minutes=2)).processed == 0  # evaluated once
+
+
+def test_a_fresh_store_evaluates_an_imported_sheet_within_the_look_back(store, make_stage):
+    stage = make_stage([{"name": "rescue", "type": "rescue_request"}], overlap_minutes=60, backfill_hours=48)
+    now = T0 + timedelta(hours=1)
+    for hours in (5, 20, 40):
+        put(store, f"导入的求救{hours}", at=T0 - timedelta(hours=hours), stored=now, rescue=dict(RESCUE, phones=[f"1390000{hours:04d}"], address=f"{hours}号院"),
+            category="natural_disaster")
+    put(store, "导入的旧求救", at=T0 - timedelta(hours=80), stored=now, rescue=dict(RESCUE, phones=["13900009999"], address="旧院"))
+    assert stage.run_once(now=now).processed == 3
+    assert len(store.find_records("rescue_requests")) == 3
+
+
+def test_backfill_off_keeps_the_watermark_only(store, make_stage):
+    stage = make_stage([KEYWORD], overlap_minutes=60, backfill_hours=0)
+    put(store, "讨薪", at=T0)
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    put(store, "五小时前的堵路", at=T0 - timedelta(hours=5), stored=T0 + timedelta(minutes=2))
+    assert stage.run_once(now=T0 + timedelta(minutes=3)).processed == 0

@@ -151,8 +151,10 @@ class Store(ABC):
 
     @abstractmethod
     def iter_documents(self, *, since: Optional[datetime] = None, until: Optional[datetime] = None,
-                       source: Optional[str] = None, batch_size: int = 1000) -> Iterator[R.Document]:
-        """Documents with ``since <= published_at < until``, oldest first, streamed in batches."""
+                       source: Optional[str] = None, batch_size: int = 1000,
+                       collected_since: Optional[datetime] = None) -> Iterator[R.Document]:
+        """Documents with ``since <= published_at < until``, oldest first, streamed in batches;
+        with ``collected_since``, only those stored (collected or imported) at or after it."""
 
     @abstractmethod
     def documents_without_analysis(self, limit: int = 1000) -> list[R.Document]:

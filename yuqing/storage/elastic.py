@@ -164,8 +164,11 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
                 found[hit["_id"]] = _document(hit["_source"])
         return [found[i] for i in ids if i in found]
 
-    def iter_documents(self, *, since=None, until=None, source=None, batch_size: int = 1000) -> Iterator[R.Document]:
+    def iter_documents(self, *, since=None, until=None, source=None, batch_size: int = 1000,
+                       collected_since=None) -> Iterator[R.Document]:
         filters = self._time_filter(since, until)
+        if collected_since is not None:
+            filters += self._time_filter(collected_since, None, field="collected_at")
         if source is not None:
             filters.append({"term": {"source": source}})
         query = {"bool": {"filter": filters}}

@@ -165,8 +165,12 @@ class SQLiteStore(RecordsMixin, Store):
                 found[doc_id] = data
         return [R.Document.model_validate_json(found[i]) for i in ids if i in found]
 
-    def iter_documents(self, *, since=None, until=None, source=None, batch_size: int = 1000) -> Iterator[R.Document]:
+    def iter_documents(self, *, since=None, until=None, source=None, batch_size: int = 1000,
+                       collected_since=None) -> Iterator[R.Document]:
         where, params = self._time_where("published_at", since, until)
+        if collected_since is not None:
+            where.append("collected_at >= ?")
+            params.append(_epoch(collected_since))
         if source is not None:
             where.append("source = ?")
             params.append(source)
