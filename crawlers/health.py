@@ -35,6 +35,8 @@ class CrawlOutcome:
     blocked_answers: int = 0
     captcha_pages: int = 0
     not_modified: int = 0
+    refused: int = 0                    # links refused by the URL policy (file://, private addresses)
+    offsite: int = 0                    # links to hosts outside the source's allowed domains, not followed
     fetch_seconds: float = 0.0          # Scrapy's own run time, without the child's start-up
     shared: bool = False                # the queue is shared in Redis: another machine may have done the work
     last_error: Optional[str] = None

@@ -6,21 +6,30 @@
 * :class:`EncodingMiddleware` — pages that declare no charset are sniffed (GBK/GB18030/Big5).
 * :class:`ContentCheckMiddleware` — binary content at an HTML URL, captcha and login pages and
   403/429 answers are logged per URL, counted for the source's health, and skipped.
+* :class:`UrlPolicyMiddleware` and :class:`RedirectPolicyMiddleware` — only http(s), only the
+  source's allowed domains, never a private address (:mod:`crawlers.safety`), checked before any
+  connection and on every redirect.
 """
 from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from typing import Optional
+from urllib.parse import urljoin, urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+from w3lib.url import safe_url_string
 
+from crawlers.safety import GuardedResolver, Refusal, UrlPolicy, UrlRefused, host_key
 from crawlers.text import detect_encoding, looks_like_block_page
+from yuqing.privacy import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -215,4 +224,141 @@ class RedirectLoopMiddleware(_CrawlerMiddleware):
             if target in chain:
                 self.stats.inc_value("yuqing/redirect_loops")
                 raise IgnoreRequest(f"redirect loop: {' → '.join(chain + [target])}")
+        return response
+
+
+_REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+
+def url_policy(crawler) -> UrlPolicy:
+    """The crawl's :class:`~crawlers.safety.UrlPolicy`, made once from the spider's source."""
+    policy = getattr(crawler, "yuqing_url_policy", None)
+    if policy is None:
+        spider = crawler.spider
+        source = getattr(spider, "source", None) or {"name": spider.name}
+        if hasattr(spider, "configured_urls"):
+            urls = spider.configured_urls()
+        else:  # a plain Scrapy spider: its start URLs
+            urls = list(getattr(spider, "start_urls", []) or [])
+        policy = UrlPolicy(source.get("name", spider.name), urls, source.get("allowed_domains") or [],
+                           proxy=crawler.settings.get("YUQING_PROXY"))
+        crawler.yuqing_url_policy = policy
+        GuardedResolver.policy = policy  # the connections' own DNS answers are held to it too
+    return policy
+
+
+class _PolicyMiddleware(_CrawlerMiddleware):
+    """Shared by the two URL policy middlewares: the policy and how a refusal is told."""
+
+    @property
+    def policy(self) -> UrlPolicy:
+        return url_policy(self.crawler)
+
+    @property
+    def offsite_hosts(self) -> Counter:
+        if not hasattr(self.crawler, "yuqing_offsite_hosts"):
+            self.crawler.yuqing_offsite_hosts = Counter()
+        return self.crawler.yuqing_offsite_hosts
+
+    def refuse(self, request, refusal: Refusal, redirected_from: Optional[str] = None) -> None:
+        """Log, count and report a refusal, then raise :class:`UrlRefused` (the request is dropped)."""
+        source = self.policy.source
+        if redirected_from:
+            message = f"redirect to {refusal.url} refused for source {source!r}: {refusal.reason}"
+        else:
+            referer = request.headers.get("Referer")
+            where = f" (linked from {referer.decode('latin-1')})" if referer else ""
+            message = f"{refusal.url} refused for source {source!r}: {refusal.reason}{where}"
+        if refusal.kind == "offsite":
+            self.stats.inc_value("yuqing/offsite")
+            self.offsite_hosts[host_key(urlsplit(refusal.url).hostname or "?")] += 1
+            if redirected_from:  # listed with the URL errors, but no error of the source
+                log.warning("%s: %s", redirected_from, mask_text(message))
+                self._emit("refused", redirected_from, message)
+            else:
+                log.info("not followed: %s", mask_text(message))
+        else:
+            self.stats.inc_value("yuqing/refused")
+            self.stats.inc_value(f"yuqing/refused/{refusal.kind}")
+            if redirected_from:  # the redirecting URL gave nothing: an error of that URL
+                self.report(redirected_from, message)
+            else:
+                log.warning("%s", mask_text(message))
+                self._emit("refused", refusal.url, message)
+        raise UrlRefused(refusal, message)
+
+    def _emit(self, kind: str, url: str, reason: str) -> None:
+        emit = getattr(self.crawler, "yuqing_emit", None)
+        if emit is not None:
+            emit({"type": kind, "url": url, "reason": mask_text(reason)[:400]})
+
+    def report(self, url: str, reason: str) -> None:
+        spider = self.crawler.spider
+        if hasattr(spider, "report"):
+            spider.report(url, reason)
+        else:
+            log.warning("%s skipped: %s", url, mask_text(reason))
+            self._emit("error", url, reason)
+
+
+class UrlPolicyMiddleware(_PolicyMiddleware):
+    """Refuses, before any connection (and before robots.txt is asked), a request that is not
+    http(s), goes to a host outside the source's allowed domains, or to a private address.
+
+    Links to other hosts are counted (``yuqing/offsite``) and logged, not reported as errors.
+    Other refusals are logged with the URL, the source and why, and sent to the parent as
+    ``refused`` events (listed with the URL errors, not counted against the source's health); a
+    refused redirect is an error of the URL that redirected. The crawl goes on either way.
+    """
+
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    async def process_request(self, request):
+        policy = self.policy
+        refusal = policy.check_url(request.url)
+        if refusal is None and not (policy.proxy_host or request.meta.get("proxy")):
+            # (through a proxy, the proxy resolves the name: schemes, literal addresses and domains
+            # are checked above, and the proxy's own host is the only private one connected to)
+            host = urlsplit(request.url).hostname or ""
+            addresses = policy.cached_addresses(host)
+            if addresses is None:  # resolved once per host, off the reactor thread
+                from twisted.internet.threads import deferToThread
+
+                addresses = await maybe_deferred_to_future(deferToThread(policy.addresses, host))
+            refusal = policy.check_addresses(request.url, addresses)
+        if refusal is not None:
+            chain = request.meta.get("redirect_urls") or []
+            self.refuse(request, refusal, redirected_from=chain[-1] if chain else None)
+        return None
+
+    def spider_closed(self, spider) -> None:
+        if self.offsite_hosts:
+            hosts = ", ".join(f"{h} ({n})" for h, n in self.offsite_hosts.most_common(5))
+            log.warning("source %r: %d links to other hosts not followed: %s; add the domain to the source's "
+                        "allowed_domains to follow them", self.policy.source, sum(self.offsite_hosts.values()), hosts)
+
+
+class RedirectPolicyMiddleware(_PolicyMiddleware):
+    """Checks the target of a redirect before Scrapy's redirect middleware follows it.
+
+    Scheme, literal addresses and domain are refused here with a clear reason (Scrapy alone would
+    turn a redirect to ``file://`` into a bare "HTTP 302"); a redirect to a name is followed as a new
+    request, which :class:`UrlPolicyMiddleware` resolves and checks before connecting.
+    """
+
+    def process_response(self, request, response):
+        if (response.status not in _REDIRECT_STATUSES or b"Location" not in response.headers
+                or request.meta.get("dont_redirect") or request.meta.get("handle_httpstatus_all")
+                or response.status in request.meta.get("handle_httpstatus_list", ())):
+            return response
+        raw = response.headers["Location"]
+        location = safe_url_string(raw)
+        if raw.startswith(b"//"):
+            location = f"{urlsplit(request.url).scheme}://{location.lstrip('/')}"
+        target = urljoin(request.url, location)
+        refusal = self.policy.check_url(target)
+        if refusal is not None:
+            self.refuse(request, refusal, redirected_from=request.url)
         return response

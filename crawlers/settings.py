@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawlers.safety import DISABLED_DOWNLOAD_HANDLERS
+
 BOT_NAME = "yuqing"
 
 ITEM_PIPELINES = {
@@ -15,9 +17,13 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.EmitPipeline": 900,
 }
 
-# process_response runs from the highest number down: redirects and decompression first, then the
-# encoding is fixed, then content is checked, validators kept, and failures retried.
+# process_request runs from the lowest number up: the URL policy first (before robots.txt is asked,
+# before any connection). process_response runs from the highest number down: redirect targets are
+# checked, redirects and decompression done, then the encoding is fixed, content checked, validators
+# kept, and failures retried.
 DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.UrlPolicyMiddleware": 50,
+    "crawlers.middlewares.RedirectPolicyMiddleware": 620,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
     "crawlers.middlewares.ConditionalGetMiddleware": 560,
@@ -48,6 +54,10 @@ DEFAULTS: dict[str, Any] = {
     # a few suffice, and the default (100) costs more than the parsing itself
     "CONCURRENT_ITEMS": 4,
     "DNS_TIMEOUT": 10,
+    # only http(s) is ever fetched: no file://, data:, s3:// or ftp:// handler (crawlers/safety.py)
+    "DOWNLOAD_HANDLERS": dict(DISABLED_DOWNLOAD_HANDLERS),
+    # the connections' own DNS answers are held to the URL policy too (no private address after the check)
+    "TWISTED_DNS_RESOLVER": "crawlers.safety.GuardedResolver",
 }
 
 

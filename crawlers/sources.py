@@ -11,6 +11,8 @@ from typing import Any
 from yuqing.errors import ConfigError, PluginError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+#: an option value that is a URL (``scheme://…``, or a scheme that needs no slashes: ``file:/x``, ``data:…``)
+_URL_VALUE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*://|(file|data|javascript|mailto|gopher|ftp):)", re.I)
 _SOURCE_TYPES = ("news", "forum", "social", "rss", "hotline", "import")
 
 #: Keys every source may have, whatever its type: key → (type, help).
@@ -29,6 +31,8 @@ COMMON_KEYS: dict[str, tuple[Any, str]] = {
     "headers": (dict, "extra request headers"),
     "encoding": (str, "force this page encoding (gb18030, big5) when the site declares a wrong one"),
     "place": (str, "place given to every document of this source (e.g. 龙华区民治街道)"),
+    "allowed_domains": (list, "more domains this source may follow links to (subdomains included), besides "
+                              "the hosts of its own URLs; never unlocks a private address"),
 }
 
 
@@ -98,9 +102,31 @@ def validate_source(entry: Any, index: int, default_interval: int = 600) -> dict
                 raise ConfigError(f"{where}: {key} is required by {kind} spiders ({option.help})")
             if option.default is not None:
                 source[key] = option.default
+    _check_urls(source, options, where)
     if "source_type" in source and source["source_type"] not in _SOURCE_TYPES:
         raise ConfigError(f"{where}: source_type {source['source_type']!r} must be one of {', '.join(_SOURCE_TYPES)}")
     return source
+
+
+def _check_urls(source: dict, options: dict, where: str) -> None:
+    """Configured URLs are http(s) with a host; ``allowed_domains`` are bare domains (normalised)."""
+    from crawlers.safety import normalize_domain, url_problem
+
+    for key in options:
+        value = source.get(key)
+        for item in (value if isinstance(value, list) else [value]):
+            if isinstance(item, str) and _URL_VALUE.match(item):
+                problem = url_problem(item)
+                if problem:
+                    raise ConfigError(f"{where}: {key} {item!r} {problem}; only http and https are crawled")
+    domains = []
+    for value in source.get("allowed_domains") or []:
+        try:
+            domains.append(normalize_domain(value))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: allowed_domains entry {value!r} {exc}") from None
+    if "allowed_domains" in source:
+        source["allowed_domains"] = domains
 
 
 def validate_sources(entries: Any, default_interval: int = 600) -> list[dict]:

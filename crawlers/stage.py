@@ -139,6 +139,11 @@ class CrawlStage(Stage):
                     outcome.errors += 1
                     outcome.last_error = f"{event.get('url')}: {event.get('reason')}"
                     errors.append({"url": event.get("url"), "reason": event.get("reason")})
+                elif kind == "refused":
+                    # a hostile link (file://, a private address) was not fetched: listed with the URL
+                    # errors, but the source itself did nothing wrong, so its health does not suffer
+                    outcome.refused += 1
+                    errors.append({"url": event.get("url"), "reason": event.get("reason")})
                 elif kind == "validator":
                     validators[event["url"]] = {"etag": event.get("etag"), "last_modified": event.get("last_modified")}
                 elif kind == "stats":
@@ -195,6 +200,7 @@ class CrawlStage(Stage):
         outcome.blocked_answers = int(stats.get("yuqing/blocked_answers", 0))
         outcome.captcha_pages = int(stats.get("yuqing/captcha_pages", 0))
         outcome.not_modified = int(stats.get("yuqing/not_modified", 0))
+        outcome.offsite = int(stats.get("yuqing/offsite", 0))
         outcome.fetch_seconds = float(stats.get("elapsed_time_seconds", 0.0) or 0.0)
 
     # the child process ------------------------------------------------------------------------

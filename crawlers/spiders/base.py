@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 
 from crawlers.dates import parse_chinese_datetime
+from crawlers.safety import UrlRefused, configured_urls
 from crawlers.text import url_id
 from yuqing.privacy import mask_text
 from yuqing.records import stable_id
@@ -106,6 +107,13 @@ class SourceSpider(scrapy.Spider):
     def start_requests(self) -> Iterable[Request]:
         return []
 
+    def configured_urls(self) -> list[str]:
+        """The source's own URLs (start pages, feed, sitemap, search template): their hosts are the
+        source's allowed domains, and their host:port the only private address it may fetch
+        (:mod:`crawlers.safety`). By default every http(s) URL among the spider's options; a spider
+        that builds its start URLs from something else overrides this."""
+        return configured_urls(self.source, self.options)
+
     # helpers for subclasses -------------------------------------------------------------------
     def opt(self, key: str, default: Any = None) -> Any:
         value = self.source.get(key)
@@ -154,6 +162,8 @@ class SourceSpider(scrapy.Spider):
 
     # errors -----------------------------------------------------------------------------------
     def on_error(self, failure) -> None:
+        if failure.check(UrlRefused):
+            return  # the URL policy middleware logged, counted and reported it
         request = failure.request
         reason = failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
