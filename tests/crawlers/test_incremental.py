@@ -44,40 +44,98 @@ def test_paging_stops_at_items_older_than_the_last_success():
 
 
 def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, site, sqlite_store):
+    import contextlib
+    import re
+
+    from fixture_site import NEWS_PER_PAGE
+    from yuqing.config import load_config
     from yuqing.storage.sqlite import SQLiteStore
 
-    site.detail_delay = 0.4                                   # slow detail pages: time to kill midway
+    # The crawl is killed at a point it provably reached, not after a guessed delay. The two oldest
+    # items of list page 2, and list page 3, are held at the fixture site's gate: while they are held,
+    # every other item of lists 1 and 2 can be fetched and stored, and the items of page 3 cannot even
+    # be asked for. The concurrency lets all the requests of one list page be in the downloader at once,
+    # so which of them are in flight together does not depend on how Scrapy queues them.
+    newest_first = [item["n"] for item in site.news]
+    on_lists_1_and_2 = newest_first[:2 * NEWS_PER_PAGE]
+    held = on_lists_1_and_2[-2:]
+    stored_when_held = set(on_lists_1_and_2) - set(held)
+
+    def target(n):  # as linked from the fixture's list pages (the gate matches path and query)
+        return f"/news/{n}.html?utm_source=list&spm=1"
+
+    def hits(n):
+        return site.hits[f"/news/{n}.html"]
+
+    def stored(store):  # the item number of each stored document, by id
+        return {d.id: int(re.search(r"/news/(\d+)\.html", d.url).group(1)) for d in store.iter_documents()}
+
+    def recorded(store):  # the ids the crawl's cursor records as stored: those a resumed crawl skips
+        return set((store.get_state(cursor_key("news")) or {}).get("seen", []))
+
+    site.hold(*(target(n) for n in held), "/news/list?page=3")
     db = tmp_path / "resume.sqlite"
     cfg = tmp_path / "resume.yaml"
+    # held requests must not time out (and be retried) while the test holds them: see the deadline below
     cfg.write_text(yaml.safe_dump({"store": {"path": str(db)}, "crawl": {
-        **FAST, "concurrency_per_domain": 1, "sources": [listing_source(site)]}}, allow_unicode=True), "utf-8")
+        **FAST, "concurrency_per_domain": 8, "download_timeout": 90, "max_run_seconds": 120,
+        "sources": [listing_source(site)]}}, allow_unicode=True), "utf-8")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "crawl", "news", "--config", str(cfg)],
                             cwd=root, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watcher = SQLiteStore(db) if db.exists() else None
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    watcher = None
+    deadline = time.monotonic() + 60
+
+    def wait_for(condition, what):
+        while not condition():
+            assert proc.poll() is None, f"the crawl exited ({proc.returncode}) before {what()}"
+            assert time.monotonic() < deadline, f"timed out waiting until {what()}"
+            time.sleep(0.05)
+
+    def all_but_held_stored():
+        nonlocal watcher
         if watcher is None and db.exists():
             watcher = SQLiteStore(db)
-        if watcher is not None and watcher.count_documents() >= 3:
-            break
-        time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)                       # the machine dies: parent and child at once
-    proc.wait()
-    stored_before = watcher.count_documents()
-    watcher.close()
-    assert 3 <= stored_before < 12
+        if watcher is None:
+            return False
+        docs = stored(watcher)  # documents and cursor are separate writes: wait for both
+        return stored_when_held <= set(docs.values()) and set(docs) <= recorded(watcher)
 
-    site.detail_delay = 0.0
+    try:
+        # both held items have been asked for (neither is answered before the release; list page 3
+        # need not have arrived: nothing it leads to can be asked for while it is held) ...
+        wait_for(lambda: site.at_gate.is_set() and all(hits(n) for n in held),
+                 lambda: f"items {held} were asked for (asked: {[n for n in held if hits(n)]})")
+        # ... and every other item of lists 1 and 2 is stored, its id recorded in the cursor. Nothing
+        # is in transit and nothing is half-written: the crawl can go no further until the release.
+        wait_for(all_but_held_stored, lambda: f"items {sorted(stored_when_held)} were stored and recorded "
+                 f"(stored: {sorted(stored(watcher).values()) if watcher else 'no store yet'})")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)               # the machine dies: parent and child at once
+        proc.wait()
+        site.release()                                        # held pages are answered to no one
+    stored_before = set(stored(watcher).values())
+    watcher.close()
+    # the site's own record at the kill: pages asked for, and those of them whose documents were not stored
+    hits_at_kill = {n: hits(n) for n in newest_first}
+    in_flight = {n for n in newest_first if hits_at_kill[n] and n not in stored_before}
+    assert 0 < len(stored_before) < len(newest_first)
+    assert set(held) <= in_flight                            # killed with pages in flight
+
     store = SQLiteStore(db)
-    from yuqing.config import load_config
     report = CrawlStage(load_config(cfg, required=True), store, "news").run_once()
-    ids = [d.id for d in store.iter_documents()]
-    assert len(ids) == len(set(ids)) == 12                    # nothing lost, nothing twice
-    assert report.created == 12 - stored_before
-    # pages whose documents were stored before the kill were not fetched again
-    refetched = sum(site.hits[f"/news/{n}.html"] - 1 for n in range(1, 13))
-    assert refetched <= 2                                     # at most the requests in flight at the kill
+    docs = stored(store)
+    # every item stored exactly once: nothing lost, nothing twice (not even under a second id)
+    assert sorted(docs.values()) == sorted(newest_first) and store.count_documents() == len(newest_first)
+    assert report.created == len(newest_first) - len(stored_before)
+    fetched_again = {n: hits(n) - hits_at_kill[n] for n in newest_first}
+    # pages whose documents were stored before the kill were not fetched again ...
+    assert [n for n in sorted(stored_before) if fetched_again[n]] == []
+    # ... and every other page was: none was skipped, whether in flight at the kill or never asked for
+    assert [n for n in newest_first if n not in stored_before and not fetched_again[n]] == []
+    refetched = sum(fetched_again[n] for n in newest_first if hits_at_kill[n])
+    assert refetched <= len(in_flight)                        # at most the requests in flight at the kill
     store.close()
 
 
