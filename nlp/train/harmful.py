@@ -21,6 +21,7 @@ from nlp.train.embeddings import embed_cached
 from yuqing.records import HARMFUL_TYPES
 
 LABELS = list(HARMFUL_TYPES)
+REAL_WEIGHT = 3  # copies of each real storm dev post, as for the rescue model
 # the stage-2 head's settings, chosen on the dev split (first best wins ties)
 HEAD_GRID = [{"C": c, "embedding_scale": scale, "use_stage1": use}
              for use in (True, False) for scale in (1.0, 4.0) for c in (1.0, 4.0, 16.0)]
@@ -47,6 +48,14 @@ per type (a post may carry several; the analyser reports types scoring at least
   time) plus the project set and the project's category set.
 - Negatives for every type: the project's category train set (1,300 everyday posts) and 2,000 waimai_10k
   reviews (SophonPlus/ChineseNlpCorpus, terms not stated), so ordinary posts are not coin-flip rumours.
+- Real storm posts (2026-12-01): the dev split of the 2021 Henan storm posts labelled by reading
+  (`nlp/eval`, 529 posts, GiveHenanAHand, MIT), ×3, as training rows (almost all negatives: the
+  model had called 119 of them rumours). The rumour threshold (stage-1 intercept shift) is now chosen
+  on real text only: Weibo21 val, CHECKED dev and the storm dev posts (grid −6…8); the other three
+  types have no real labelled set yet and keep the shift chosen on the generated dev split, a
+  choice made on templates that this phase forbids and that stays to be replaced. Public test
+  figures after the change (stage 1, whole splits): Weibo21 macro-F1 0.887 → 0.890, CHECKED 0.827 →
+  0.805 (11 fakes in its test split; the one set that got worse).
 - Research-only terms of Weibo21 and CHECKED apply to this model's weights.
 - Rule floors removed 2026-11-30: the strong patterns (nlp/classify/rules.py `_STRONG`) that
   raised a type's probability to at least 0.8 had been written after reading the test split's
@@ -92,6 +101,14 @@ def main(argv=None) -> int:
         types += [["rumor"] if f else [] for f in fake]
         sources += [f"{name}-{split}"] * len(public_texts)
         groups += [f"{name}-{i}" for i in range(len(public_texts))]
+    # the real storm posts labelled by reading (dev split only), ×3: storm requests for help are urgent
+    # like Weibo21's fakes, and the model called 119 of 529 of them rumours
+    storm = data.real_storm_dev()
+    for copy in range(REAL_WEIGHT):
+        texts += [r["text"] for r in storm]
+        types += [list(r["harmful"]) for r in storm]
+        sources += ["real-storm-dev"] * len(storm)
+        groups += [f"storm-{r['group']}" for r in storm]
     # ordinary posts and reviews as negatives: the rumour sets are half fake, so without them any
     # everyday post would look like a coin-flip rumour
     everyday = [r["text"] for r in data.project_set("category", "train")]
@@ -109,7 +126,7 @@ def main(argv=None) -> int:
     # stage 2 on the rows we have embeddings for: the same fixed subsets the embedding cache holds
     rows, vectors = [], []
     subsets = {"project-harmful-train": None, "project-category-train": None, "weibo21-train": args.weibo21_rows,
-               "checked-train": args.checked_rows, "ced-train": args.ced_rows}
+               "checked-train": args.checked_rows, "ced-train": args.ced_rows, "real-storm-dev": None}
     for source, limit in subsets.items():
         if limit == 0:
             continue
@@ -126,6 +143,12 @@ def main(argv=None) -> int:
     # stage 1 is sure on its training templates and far too unsure on new ones (intercepts near -5.6
     # against 13k negatives): each type's intercept is shifted by what gives the best dev F1 at 0.5
     shifts = _calibrate(stage1.predict_proba(dev_features), dev_y)
+    # rumour has real labelled text: its threshold is chosen on real dev posts, never on templates
+    real_texts, real_y = _real_rumour_dev()
+    real_shift = _calibrate(stage1.predict_proba(append_columns(featurizer().transform(real_texts),
+                                                                harmful_rules(real_texts))), real_y,
+                            grid=np.arange(-6.0, 8.01, 0.25))
+    shifts[LABELS.index("rumor")] = real_shift[LABELS.index("rumor")]
     log(f"harmful: stage-1 intercept shifts chosen on dev {dict(zip(LABELS, shifts.tolist()))}")
     stage1.intercept = stage1.intercept + shifts
     oof = 1.0 / (1.0 + np.exp(-(logit(oof) + shifts)))  # the head sees stage 1 as it now scores
@@ -169,6 +192,19 @@ def main(argv=None) -> int:
     model.save(folder)
     write_card(folder, "Harmful-information model", CARD, metrics)
     return 0
+
+
+def _real_rumour_dev() -> tuple[list[str], np.ndarray]:
+    """Real text for choosing the rumour threshold: Weibo21 val, CHECKED dev and the storm dev posts."""
+    texts, types = [], []
+    for loader, split in ((data.weibo21, "val"), (data.checked, "dev")):
+        public_texts, fake = loader(split)
+        texts += public_texts
+        types += [["rumor"] if f else [] for f in fake]
+    storm = data.real_storm_dev()
+    texts += [r["text"] for r in storm]
+    types += [list(r["harmful"]) for r in storm]
+    return texts, _matrix(types)
 
 
 def _calibrate(p: np.ndarray, y: np.ndarray, grid=np.arange(0.0, 8.01, 0.25)) -> np.ndarray:
