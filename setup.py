@@ -12,8 +12,9 @@ setup(
     packages=find_packages(include=["yuqing*", "crawlers*", "nlp*", "clustering*", "alerts*",
                                     "event_calendar*", "case_library*"]),
     include_package_data=True,
-    package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.csv", "*.html", "*.css", "*.js", "*.md",
-                       "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib"]},
+    package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.jsonl", "*.csv", "*.html", "*.css", "*.js", "*.md",
+                       "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib",
+                       "templates/*.html", "static/*.css", "static/*.js", "labels/*.jsonl"]},
     install_requires=[
         "pydantic>=2.5,<3",
         "pyyaml>=6",
