@@ -49,11 +49,14 @@ def f1(y, pred, average="binary"):
 
 def bench_sentiment(args, models):
     texts, y = data.chnsenticorp("test")
+    def polar(p):  # negative (first column) vs positive (last), whatever the model's neutral
+        return (p[:, -1] > p[:, 0]).astype(int)
+
     p1, _ = stage_probs(models["sentiment"], texts)
-    row("ChnSentiCorp test accuracy, stage 1 (1,200)", float(np.mean(p1.argmax(1) == y)), "≥ 0.950", "0.958 best (RoBERTa-wwm-ext-large)")
+    row("ChnSentiCorp test accuracy, stage 1 (1,200)", float(np.mean(polar(p1) == y)), "≥ 0.950", "0.958 best (RoBERTa-wwm-ext-large)")
     sub, sy = data.subset(texts, y, args.limit)
     _, p2 = stage_probs(models["sentiment"], sub, "chnsenticorp-test")
-    row(f"ChnSentiCorp test accuracy, stage 2 ({len(sub)}-row subset)", float(np.mean(p2.argmax(1) == sy)), "≥ 0.950", "0.958")
+    row(f"ChnSentiCorp test accuracy, stage 2 ({len(sub)}-row subset)", float(np.mean(polar(p2) == sy)), "≥ 0.950", "0.958")
 
 
 def _rumor(models, texts, name, limit, y):

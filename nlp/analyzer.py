@@ -213,6 +213,10 @@ class Analyzer:
         return harmful
 
     def _sentiment(self, p: np.ndarray) -> dict:
+        labels = self.models["sentiment"].labels
+        if len(labels) == 3:  # a three-class model says neutral itself
+            j = int(np.argmax(p))
+            return {"label": labels[j], "score": round(float(p[j]), 4)}
         band = float(self.models["sentiment"].meta.get("neutral_band", 0.15))
         negative, positive = float(p[0]), float(p[-1])
         if abs(positive - 0.5) < band:

@@ -57,7 +57,8 @@ def test_missing_model_names_the_training_command(tmp_path):
 def test_sentiment_clear_cases(models):
     texts = ["服务太差了，等了两个小时没人管，再也不来了", "非常满意，环境干净，工作人员热情周到，点赞！"]
     p = stage1(models["sentiment"], texts)
-    assert p[0].argmax() == 0 and p[1].argmax() == 1
+    labels = models["sentiment"].labels
+    assert labels[p[0].argmax()] == "negative" and labels[p[1].argmax()] == "positive"
 
 
 def test_category_clear_cases(models):
