@@ -9,7 +9,7 @@ import sys
 
 from yuqing.commands import BaseCommand
 from yuqing.errors import InputError
-from yuqing.storage.base import KINDS
+from yuqing.storage.base import all_kinds
 
 
 def copy_store(source, target, *, batch_size: int = 2000, progress=None) -> dict[str, int]:
@@ -35,7 +35,7 @@ def copy_store(source, target, *, batch_size: int = 2000, progress=None) -> dict
         if len(batch) >= batch_size:
             flush_docs()
     flush_docs()
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind == "scheduler_jobs":  # schedules belong to the service that runs on the target
             continue
         offset = 0
