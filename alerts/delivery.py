@@ -45,6 +45,7 @@ def build_notifiers(config) -> dict[str, Notifier]:
         schema = {"type": "object", "additionalProperties": False, "properties": cls.options,
                   "required": list(cls.required_options)}
         _validate(opts, schema, where)
+        cls.check_options(where, opts)
         notifiers[name] = cls(name, opts, timeout)
     return notifiers
 
@@ -130,7 +131,7 @@ class Dispatcher:
             try:
                 notifier.send(alert, route, record.event)
             except Exception as exc:  # any notifier bug is a failed attempt, never a lost alert
-                record.last_error = mask_text(str(exc))
+                record.last_error = mask_text(notifier.redact_secrets(str(exc)))  # no token, no password
                 log.warning("alert %s via %s, attempt %d/%d failed: %s", alert.id, notifier.name, attempt,
                             self.attempts, record.last_error)
                 if attempt < self.attempts:

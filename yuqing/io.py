@@ -2,18 +2,28 @@
 
 Crawled and imported text is hostile: it is only ever parsed as data (``json.loads``), never
 evaluated, and written back with ``ensure_ascii=False`` so Chinese stays readable.
+
+A hostile line costs only that line (the same rules and limits as ``yuqing import``, from
+:mod:`yuqing.importer`): the file is read as bytes and decoded line by line, so invalid UTF-8 is
+reported with its line and byte offset; a line over :data:`~yuqing.importer.MAX_LINE_BYTES`
+(8 MiB) is skipped without being held in memory; nesting deeper than the JSON parser allows,
+integers too long to convert, lines that are not objects and strings holding a lone surrogate
+(``"\\ud800"``, which no output file can encode) are each reported as ``FILE line N: …`` and skipped.
+Documents are also held to the importer's size limits (a ``text`` over 1,000,000 characters).
 """
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import sys
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional, TextIO, TypeVar
+from typing import IO, Any, Iterable, Iterator, Optional, TextIO, TypeVar, Union
 
 from pydantic import BaseModel
 
 from yuqing.errors import InputError, RecordError
+from yuqing.importer import ImportLimits, _bad_utf8, _byte_lines, _check_document, _too_long
 from yuqing.records import Document, parse_record
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,13 +53,14 @@ class ErrorReport:
 
 
 @contextlib.contextmanager
-def open_input(path: str) -> Iterator[IO[str]]:
-    """``-`` is stdin; otherwise a UTF-8 file (a BOM is accepted)."""
+def open_input(path: str) -> Iterator[IO[bytes]]:
+    """``-`` is stdin; otherwise the file, opened as bytes for :func:`read_jsonl` to decode line by line
+    (UTF-8, a BOM is accepted), so one undecodable line costs only that line."""
     if path == "-":
-        yield sys.stdin
+        yield getattr(sys.stdin, "buffer", sys.stdin)
         return
     try:
-        handle = open(path, "r", encoding="utf-8-sig", newline="")
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
@@ -82,29 +93,101 @@ def open_output(path: str) -> Iterator[IO[str]]:
         raise
 
 
-def read_jsonl(handle: Iterable[str], model: type[M], *, name: str, report: ErrorReport,
-               start_line: int = 1) -> Iterator[tuple[int, M]]:
+def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name: str, report: ErrorReport,
+               start_line: int = 1, limits: ImportLimits = ImportLimits()) -> Iterator[tuple[int, M]]:
     """Yield ``(line number, record)`` for each valid line; report and skip the others.
 
-    Blank lines are ignored. A line that is not JSON, not an object or fails validation is reported
-    as ``NAME line N: …`` naming the field.
+    ``handle`` is a binary file (as :func:`open_input` gives) or any iterable of text lines. Blank
+    lines are ignored. A line that is too long, not UTF-8, not JSON, not an object, holds a lone
+    surrogate or fails validation is reported as ``NAME line N: …`` naming the field.
     """
-    for number, line in enumerate(handle, start=start_line):
-        if not line.strip():
-            continue
+    for number, offset, line, too_long in _numbered_lines(handle, limits.max_line_bytes):
+        number += start_line - 1
         where = f"{name} line {number}"
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            report(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+        if too_long:
+            report(_too_long(where, limits))
             continue
-        if not isinstance(data, dict):
-            report(f"{where}: expected a JSON object, found {type(data).__name__}")
+        if isinstance(line, bytes):
+            if number == start_line and line.startswith(b"\xef\xbb\xbf"):
+                line, offset = line[3:], offset + 3
+            if not line.strip():
+                continue
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report(_bad_utf8(where, line, offset, exc))
+                continue
+        elif not line.strip():
             continue
-        try:
-            yield number, parse_record(model, data, where=where)
-        except RecordError as exc:
-            report(str(exc))
+        record = _parse_line(line, model, where, report, limits)
+        if record is not None:
+            yield number, record
+
+
+def _numbered_lines(handle, limit: int) -> Iterator[tuple[int, int, Union[bytes, str], bool]]:
+    """``(line number, byte offset, line, too_long)``; a binary handle is read at most ``limit``
+    bytes at a time (see :func:`yuqing.importer._byte_lines`)."""
+    if isinstance(handle, (io.BufferedIOBase, io.RawIOBase)):
+        yield from _byte_lines(handle, limit)
+        return
+    for number, line in enumerate(handle, start=1):  # text already in memory: its length is only checked
+        yield number, 0, ("" if len(line) > limit else line), len(line) > limit
+
+
+def _parse_line(line: str, model: type[M], where: str, report: ErrorReport, limits: ImportLimits) -> Optional[M]:
+    """One decoded line as a record, or ``None`` after reporting why it is not one."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        report(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+        return None
+    except RecursionError:
+        report(f"{where}: not valid JSON (nested too deeply for the parser); the line was skipped")
+        return None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        report(f"{where}: not valid JSON ({exc})")
+        return None
+    if not isinstance(data, dict):
+        report(f"{where}: expected a JSON object, found {type(data).__name__}")
+        return None
+    field = _surrogate_field(data)
+    if field is not None:  # the field's own name may be the lone surrogate: shown as \ud800
+        field = field.encode("utf-8", "backslashreplace").decode("utf-8")
+        report(f"{where}: field '{field}' contains a lone surrogate (such as \\ud800, half of an emoji), which "
+               f"is not valid Unicode and cannot be written out; the line was skipped")
+        return None
+    try:
+        record = parse_record(model, data, where=where)
+        if isinstance(record, Document):
+            _check_document(record, where, limits)
+    except RecordError as exc:
+        report(str(exc))
+        return None
+    except RecursionError:
+        report(f"{where}: a field is nested too deeply; the line was skipped")
+        return None
+    return record
+
+
+def _surrogate_field(data: dict[str, Any]) -> Optional[str]:
+    """The top-level field whose value (or a key inside it) holds a lone surrogate, else ``None``.
+
+    Iterative, so a value nested as deep as the parser allows cannot exhaust the stack.
+    """
+    stack: list[tuple[str, Any]] = [(key, key) for key in data] + list(data.items())
+    while stack:
+        field, value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return field
+        elif isinstance(value, dict):
+            stack.extend((field, key) for key in value)
+            stack.extend((field, item) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((field, item) for item in value)
+    return None
 
 
 def read_documents(path: str, report: ErrorReport) -> Iterator[Document]:

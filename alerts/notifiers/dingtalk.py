@@ -8,7 +8,7 @@ import time
 import urllib.parse
 
 from alerts.notifiers import NOTIFIERS
-from alerts.notifiers.base import Notifier, check_errcode, message_text, post_json
+from alerts.notifiers.base import Notifier, literal_markdown, mask_outgoing, message_text
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -22,6 +22,7 @@ class DingTalkNotifier(Notifier):
     """POST ``{"msgtype": "markdown", "markdown": {title, text}, "at": {atMobiles}}``.
 
     With ``secret`` (write ``${DINGTALK_SECRET}`` in config) the URL gets ``timestamp`` and ``sign``.
+    Only the configured ``at_mobiles`` are mentioned: an ``@`` in the alert's text arrives as ``＠``.
     """
 
     summary = "DingTalk group robot (markdown, signed with a secret)"
@@ -38,7 +39,7 @@ class DingTalkNotifier(Notifier):
         text = message_text(alert, route, event, markdown=True)
         if mobiles:
             text += "\n\n" + " ".join(f"@{m}" for m in mobiles)
-        body = {"msgtype": "markdown", "markdown": {"title": alert.title[:30], "text": text},
+        title = literal_markdown(mask_outgoing(alert.title))[:30]  # the chat list's preview line
+        body = {"msgtype": "markdown", "markdown": {"title": title, "text": text},
                 "at": {"atMobiles": mobiles, "isAtAll": False}}
-        who = f"dingtalk {self.name}"
-        check_errcode(post_json(url, body, self.timeout, who=who), who)
+        self.post(body, url=url)

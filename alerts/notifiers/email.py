@@ -5,16 +5,30 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from typing import Any, Optional
+
 from alerts.notifiers import NOTIFIERS
-from alerts.notifiers.base import DeliveryError, Notifier, message_text
+from alerts.notifiers.base import DeliveryError, Notifier, mask_outgoing, message_text, single_line
 from alerts.severity import name as severity_name
+from yuqing.errors import ConfigError
+
+
+def plaintext_login(options: dict[str, Any]) -> Optional[str]:
+    """Why these options would send the SMTP password in clear text, or ``None`` when they would not."""
+    if options.get("username") and options.get("security", "none") == "none":
+        return ("`username` is set but `security` is `none`, so the password would cross the network in "
+                "clear text; set `security: starttls` (usually port 587) or `security: ssl` (port 465), "
+                "or remove `username` and `password` for a local relay that needs no login")
+    return None
 
 
 @NOTIFIERS.register("email")
 class EmailNotifier(Notifier):
     """Send a plain-text mail to ``to`` plus the route's contacts that are e-mail addresses.
 
-    ``security``: ``none`` (local relay), ``starttls`` or ``ssl``. Credentials as ``${ENV}``.
+    ``security``: ``none`` (a local relay, no login), ``starttls`` or ``ssl``. Credentials as
+    ``${ENV}``; a ``username`` is refused without TLS. Header values (the subject built from the
+    alert's title) are single lines, so crawled text can never add a header.
     """
 
     summary = "e-mail over SMTP"
@@ -24,14 +38,25 @@ class EmailNotifier(Notifier):
                "timeout": {"type": "number"}}
     required_options = ("host", "sender")
 
+    @classmethod
+    def check_options(cls, where: str, options: dict[str, Any]) -> None:
+        problem = plaintext_login(options)
+        if problem:
+            raise ConfigError(f"{where}.security: {problem}")
+
     def send(self, alert, route, event) -> None:
-        recipients = list(self.opts.get("to") or []) + [c for c in route.contacts if "@" in c]
+        problem = plaintext_login(self.opts)
+        if problem:
+            raise DeliveryError(f"email {self.name}: refused to log in to {self.opts['host']}: {problem} "
+                                f"(alerts.notifiers.{self.name}.security)")
+        recipients = [single_line(r) for r in list(self.opts.get("to") or []) + [c for c in route.contacts
+                                                                                   if "@" in c]]
         if not recipients:
             raise DeliveryError(f"email {self.name}: no recipients; set `to` or put e-mail addresses in the "
                                 f"route's contacts")
         msg = EmailMessage()
-        msg["Subject"] = f"【{severity_name(alert.severity)}】{alert.title}"
-        msg["From"] = self.opts["sender"]
+        msg["Subject"] = single_line(mask_outgoing(f"【{severity_name(alert.severity)}】{alert.title}"))
+        msg["From"] = single_line(self.opts["sender"])
         msg["To"] = ", ".join(dict.fromkeys(recipients))
         msg.set_content(message_text(alert, route, event))
         security = self.opts.get("security", "none")
@@ -48,5 +73,6 @@ class EmailNotifier(Notifier):
                 if self.opts.get("username"):
                     client.login(self.opts["username"], self.opts.get("password", ""))
                 client.send_message(msg)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryError(f"email {self.name}: {self.opts['host']}:{port} failed ({exc})") from None
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            reason = self.redact_secrets(mask_outgoing(str(exc)))[:300]
+            raise DeliveryError(f"email {self.name}: {self.opts['host']}:{port} failed ({reason})") from None

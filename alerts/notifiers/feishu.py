@@ -7,7 +7,7 @@ import hmac
 import time
 
 from alerts.notifiers import NOTIFIERS
-from alerts.notifiers.base import Notifier, check_errcode, message_text, post_json
+from alerts.notifiers.base import Notifier, message_text
 
 
 def feishu_sign(secret: str, timestamp: int) -> str:
@@ -25,9 +25,9 @@ class FeishuNotifier(Notifier):
     required_options = ("url",)
 
     def send(self, alert, route, event) -> None:
-        body = {"msg_type": "text", "content": {"text": message_text(alert, route, event)}}
+        # Feishu text parses <at user_id="all">, [links](…) and **bold**: the alert's values are escaped
+        body = {"msg_type": "text", "content": {"text": message_text(alert, route, event, escape=True)}}
         if self.opts.get("secret"):
             ts = int(time.time())
             body = {"timestamp": str(ts), "sign": feishu_sign(self.opts["secret"], ts), **body}
-        who = f"feishu {self.name}"
-        check_errcode(post_json(self.opts["url"], body, self.timeout, who=who), who)
+        self.post(body)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from alerts.notifiers import NOTIFIERS
-from alerts.notifiers.base import Notifier, check_errcode, message_text, post_json
+from alerts.notifiers.base import Notifier, message_text
 
 
 @NOTIFIERS.register("wecom")
@@ -19,11 +19,8 @@ class WeComNotifier(Notifier):
     required_options = ("url",)
 
     def send(self, alert, route, event) -> None:
-        who = f"wecom {self.name}"
-        body = {"msgtype": "markdown", "markdown": {"content": message_text(alert, route, event, markdown=True)}}
-        check_errcode(post_json(self.opts["url"], body, self.timeout, who=who), who)
+        self.post({"msgtype": "markdown", "markdown": {"content": message_text(alert, route, event, markdown=True)}})
         mobiles = self.opts.get("mention_mobiles") or []
         if mobiles:
-            text = {"msgtype": "text", "text": {"content": f"请及时处置预警 {alert.id}",
-                                                "mentioned_mobile_list": list(mobiles)}}
-            check_errcode(post_json(self.opts["url"], text, self.timeout, who=who), who)
+            self.post({"msgtype": "text", "text": {"content": f"请及时处置预警 {alert.id}",
+                                                   "mentioned_mobile_list": list(mobiles)}})

@@ -57,13 +57,23 @@ def free_port() -> int:
 
 
 class SmtpReceiver:
-    """aiosmtpd on loopback; ``messages`` holds (mail_from, rcpt_tos, content) tuples."""
+    """aiosmtpd on loopback; ``messages`` holds (mail_from, rcpt_tos, content) tuples.
 
-    def __init__(self) -> None:
+    With ``offer_plain_auth`` the server offers AUTH without TLS (as a careless relay does) and
+    accepts any login, recording each ``(username, password)`` it received in ``logins``.
+    """
+
+    def __init__(self, offer_plain_auth: bool = False) -> None:
         from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
 
         self.messages: list[tuple[str, list[str], str]] = []
+        self.logins: list[tuple[str, str]] = []
         owner = self
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            owner.logins.append((auth_data.login.decode(), auth_data.password.decode()))
+            return AuthResult(success=True)
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
@@ -72,7 +82,8 @@ class SmtpReceiver:
                 return "250 OK"
 
         self.port = free_port()
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        auth = {"authenticator": authenticator, "auth_require_tls": False} if offer_plain_auth else {}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **auth)
 
     def __enter__(self):
         self.controller.start()
