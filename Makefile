@@ -23,11 +23,16 @@ setup: $(STAMP) models
 models: $(STAMP)
 	@if [ -f nlp/backbone/prepare.py ]; then $(BIN)/python -m nlp.backbone.prepare; fi
 
-## system-deps: Debian packages the tests use (a real redis-server)
+## system-deps: Debian packages the tests and the printed reports use: a real redis-server, the Noto CJK
+## fonts and Pango for PDF reports (WeasyPrint), pdftotext to read them back
+DEB_PACKAGES := redis-server fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 system-deps:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi; }
+	@missing="$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "installing Debian packages: $$missing"; \
+	  $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # The demo's analyst token comes from the environment; without one, a fresh random token per run.
 run: setup
