@@ -10,11 +10,12 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["yuqing*", "crawlers*", "nlp*", "clustering*", "alerts*",
-                                    "event_calendar*", "case_library*"]),
+                                    "event_calendar*", "case_library*", "governance*", "rendering*",
+                                    "assessment*", "briefings*"]),
     include_package_data=True,
     package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.jsonl", "*.csv", "*.html", "*.css", "*.js", "*.md",
                        "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib",
-                       "templates/*.html", "static/*.css", "static/*.js", "labels/*.jsonl"]},
+                       "templates/*.html", "templates/*.css", "static/*.css", "static/*.js", "labels/*.jsonl"]},
     install_requires=[
         "pydantic>=2.5,<3",
         "pyyaml>=6",
@@ -53,6 +54,9 @@ setup(
         # calendar
         "lunar-python>=1.3",
         "chinesecalendar>=1.9",
+        # printed documents (rendering/): PDF with embedded CJK fonts, Word for offices that edit reports
+        "weasyprint>=68",
+        "python-docx>=1.1",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4"],

@@ -22,6 +22,28 @@ from yuqing.storage.base import JsonRecord
 log = logging.getLogger(__name__)
 
 
+def merge_changes(base: dict, ours: dict, theirs: dict) -> dict:
+    """Three-way merge of a rule memory: ``ours`` changed ``base`` in this cycle while another
+    writer turned it into ``theirs``. What only one side changed keeps that side's change (a key the
+    other writer removed stays removed); where both changed, dictionaries merge key by key and
+    otherwise ours wins."""
+    merged = {}
+    missing = object()
+    for key in set(base) | set(ours) | set(theirs):
+        b, o, t = base.get(key, missing), ours.get(key, missing), theirs.get(key, missing)
+        if o == b:
+            value = t
+        elif t == b:
+            value = o
+        elif isinstance(o, dict) and isinstance(t, dict):
+            value = merge_changes(b if isinstance(b, dict) else {}, o, t)
+        else:
+            value = o
+        if value is not missing:
+            merged[key] = value
+    return merged
+
+
 def rule_state_key(name: str) -> str:
     return f"alerts.rule.{name}"
 
@@ -142,8 +164,9 @@ class AlertStage(Stage):
     def __init__(self, config, store, engine: Optional[AlertEngine] = None) -> None:
         super().__init__(config, store)
         self.engine = engine or AlertEngine.from_config(config, store)
-        # rule memories as last saved: read from the store once, then kept here (this stage is their
-        # only writer), so a cycle does not re-read 200 states
+        # rule memories as last saved: read from the store once, then kept here, so a cycle does not
+        # re-read 200 states; a state is checked against the store before it is overwritten, since a
+        # purge (governance.retention) may have changed it meanwhile
         self._states: dict[str, str] = {}
 
     @classmethod
@@ -191,6 +214,13 @@ class AlertStage(Stage):
             if json.dumps(state, sort_keys=True, default=str) != before:
                 states[key] = state
         for key, state in states.items():  # remembered only once the alerts are written
+            stored = self.store.get_state(key) or {}
+            if json.dumps(stored, sort_keys=True, default=str) != self._states[key]:
+                # another writer changed it since it was read (a retention purge forgetting erased
+                # phones and addresses): writing ours over it would bring them back, so this cycle's
+                # changes are merged into what the store holds now
+                log.info("alert rule state %s was changed by another writer; merging this cycle's changes", key)
+                state = merge_changes(json.loads(self._states[key]), state, stored)
             self.store.set_state(key, state)
             self._states[key] = json.dumps(state, sort_keys=True, default=str)
         self.store.set_state(CURSOR_KEY, batch.cursor)

@@ -151,6 +151,10 @@ class Service:
             self.specs[f"stage:{name}"] = JobSpec(
                 f"stage:{name}", int(self.config[intervals[name]]),
                 lambda c=cls: c.from_config(self.config, self.store))
+        if self.config["store.retention_days"] or self.config["rescue.retention_days"]:
+            from governance.retention import PurgeStage  # retention (数据保存时长): see governance/
+            self.specs["purge"] = JobSpec("purge", int(self.config["service.purge_interval"]),
+                                          lambda: PurgeStage.from_config(self.config, self.store))
         return self.specs
 
     def stage(self, job_id: str) -> Stage:

@@ -6,6 +6,16 @@ def _positive(value):
     return None if value > 0 else "must be greater than 0"
 
 
+def _users(value):
+    from yuqing.users import check_users
+
+    return check_users(value)
+
+
+def _not_negative(value):
+    return None if value >= 0 else "must be 0 (keep forever) or a number of days"
+
+
 SETTINGS = [
     # store
     Setting("store.backend", "sqlite", "Which store holds the data: the embedded SQLite file, or an "
@@ -22,6 +32,14 @@ SETTINGS = [
             "is unreachable; accepted documents wait in the local spool meanwhile.", type=float, check=_positive),
     Setting("store.batch_size", 2000, "Documents written per transaction or bulk request.", type=int,
             check=_positive),
+    Setting("store.retention_days", 365, "Days documents and their analyses are kept after they were collected "
+            "(or published, when the source gave no collection time); older ones are deleted by the service's "
+            "daily purge and by `yuqing purge`. 0 keeps them forever.", type=int, check=_not_negative),
+    # requests for help (personal data)
+    Setting("rescue.retention_days", 30, "Days the personal data of a request for help (phones, names, addresses, "
+            "ID numbers) is kept after the request was last seen; then it is erased from the request and masked "
+            "in the alert built from it, keeping street, needs, counts and times for statistics. 0 keeps it "
+            "forever.", type=int, check=_not_negative),
     # service
     Setting("service.timezone", "Asia/Shanghai", "Zone for schedules and for times without an offset."),
     Setting("service.analyze_interval", 30, "Seconds between runs of the analysis stage.", type=int, check=_positive),
@@ -30,6 +48,8 @@ SETTINGS = [
             check=_positive),
     Setting("service.calendar_interval", 86400, "Seconds between runs of the calendar warning job.", type=int,
             check=_positive),
+    Setting("service.purge_interval", 86400, "Seconds between runs of the retention purge (store.retention_days, "
+            "rescue.retention_days); the job is left out when both are 0.", type=int, check=_positive),
     Setting("service.misfire_grace_seconds", 60, "A job that missed its time by less than this still runs.",
             type=int, check=_positive),
     Setting("service.retry_seconds", 60, "After a failed run, how long before the job is tried again.", type=int,
@@ -40,8 +60,17 @@ SETTINGS = [
     Setting("web.enabled", True, "Serve the analyst web UI from `yuqing run`.", type=bool),
     Setting("web.host", "127.0.0.1", "Address the web UI listens on."),
     Setting("web.port", 8686, "Port of the web UI.", type=int),
-    Setting("web.users", {}, "Users of the web UI: name → {role: analyst|responder|viewer, token: ${ENV}}. "
-            "Only analysts and responders see phone numbers and addresses in full.", type=dict),
+    Setting("web.users", {}, "Users of the web UI: name → {role: viewer|analyst|responder|admin, token: ${ENV}, "
+            "password_hash: ${ENV}, streets: [民治街道, …]}. Only analysts, responders and admins see phone "
+            "numbers and addresses in full; only admins read the audit log (/admin/audit). A user with "
+            "`streets` sees only those streets' alerts, incidents, documents, requests for help and "
+            "statistics (absent: all streets). password_hash is made by `python -m yuqing.users "
+            "hash-password`; sign in at /login with the token or the name and password.",
+            type=dict, check=_users),
+    Setting("web.session_hours", 12.0, "How long a sign-in at /login (or with ?token=) lasts. The session "
+            "cookie is signed with the key in the environment variable YUQING_SESSION_SECRET; without it a "
+            "random key is made at each start, so restarting the service signs everyone out.",
+            type=float, check=_positive),
     # import
     Setting("import.columns", {"id": ["id", "编号", "工单号"], "text": ["text", "内容", "诉求内容", "正文"],
                                "published_at": ["published_at", "时间", "来电时间", "发布时间"],

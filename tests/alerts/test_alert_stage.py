@@ -1,5 +1,6 @@
 """The alert stage on a real store (both backends): incremental evaluation, de-dup, realert, silences,
 routing, escalation and delivery through real loopback receivers."""
+import json
 import logging
 from datetime import timedelta
 
@@ -279,3 +280,35 @@ def test_backfill_off_keeps_the_watermark_only(store, make_stage):
     stage.run_once(now=T0 + timedelta(minutes=1))
     put(store, "五小时前的堵路", at=T0 - timedelta(hours=5), stored=T0 + timedelta(minutes=2))
     assert stage.run_once(now=T0 + timedelta(minutes=3)).processed == 0
+
+
+def test_a_purge_between_cycles_is_not_undone_by_the_stage_memory(store, make_stage):
+    """The stage keeps rule memories between cycles; a retention purge forgets the phones and
+    addresses of old requests meanwhile. The next cycle must not write the forgotten ones back."""
+    from governance.retention import purge
+
+    stage = make_stage([{"name": "rescue", "type": "rescue_request"}])
+    first = {"is_request": True, "score": 0.95, "phones": ["13800001111"], "address": "民治某小区3栋",
+             "people_count": 4, "needs": ["evacuation"], "urgency": 0.85}
+    put(store, "被困求救", rescue=first, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    remembered = json.dumps(store.get_state("alerts.rule.rescue"), ensure_ascii=False)
+    assert "13800001111" in remembered
+    purge(store, before_personal=T0 + timedelta(days=40))  # the request was last seen before this
+    assert "13800001111" not in json.dumps(store.get_state("alerts.rule.rescue"), ensure_ascii=False)
+    second = dict(first, phones=["13900002222"], address="大浪某花园5栋")
+    put(store, "另一户被困", at=T0 + timedelta(minutes=2), rescue=second, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=3))
+    stage.run_once(now=T0 + timedelta(minutes=4))  # read afresh: the second request is remembered now
+    state = json.dumps(store.get_state("alerts.rule.rescue"), ensure_ascii=False)
+    assert "13800001111" not in state and "民治某小区3栋" not in state
+    assert "13900002222" in state
+
+
+def test_merge_changes_keeps_both_writers_changes():
+    from alerts.stage import merge_changes
+
+    base = {"identities": {"tel:1": "r1", "tel:2": "r2"}, "seen": 3, "gone": 1}
+    ours = {"identities": {"tel:1": "r1", "tel:2": "r2", "tel:3": "r3"}, "seen": 4, "gone": 1}
+    theirs = {"identities": {"tel:2": "r2"}, "seen": 3}  # a purge forgot tel:1 and a key
+    assert merge_changes(base, ours, theirs) == {"identities": {"tel:2": "r2", "tel:3": "r3"}, "seen": 4}

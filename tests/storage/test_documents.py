@@ -163,6 +163,19 @@ def test_search_filters_by_street_category_source_and_time(loaded):
     assert by_source.total == sum(d.source == "weibo" for d, _ in pairs)
 
 
+def test_search_and_counts_filter_by_a_list_of_streets(loaded):
+    """A user scoped to streets: the filter is in the query, so totals and pages are of those streets only."""
+    store, pairs = loaded
+    streets = ["民治街道", "观澜街道"]
+    truth = {d.id for d, a in pairs if "街道" in d.text and a.location.street in streets}
+    result = store.search("街道", street=streets, limit=500)
+    assert {h.document.id for h in result.hits} == truth and result.total == len(truth)
+    assert store.search("", street=streets, limit=5).total == sum(a.location.street in streets for _, a in pairs)
+    assert store.count_by("street", street=streets) == dict(
+        Counter(a.location.street for _, a in pairs if a.location.street in streets))
+    assert store.search("", street=[]).total == 0 and store.count_by("street", street=[]) == {}
+
+
 def test_empty_query_lists_everything_newest_first_with_paging(loaded):
     store, pairs = loaded
     page1 = store.search("", limit=10)

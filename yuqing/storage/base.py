@@ -59,7 +59,8 @@ KINDS: dict[str, Kind] = {}
 #: The modules outside this one that declare record kinds. They are imported when a kind is not
 #: known yet and before anything lists every kind (``yuqing reindex``), so a command or a test
 #: sees all kinds whatever it happened to import (a meta-test keeps this list complete).
-KIND_MODULES = ("yuqing.scheduler", "event_calendar.stage", "alerts.delivery")
+KIND_MODULES = ("yuqing.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
+                "governance.audit")
 
 
 def register_kind(kind: Kind) -> Kind:
@@ -109,6 +110,18 @@ class PutResult:
     inserted: int = 0
     duplicates: int = 0
     inserted_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DeleteResult:
+    """What a deletion removed: documents, and analyses (an analysis may exist without its document)."""
+
+    documents: int = 0
+    analyses: int = 0
+
+    def add(self, other: "DeleteResult") -> None:
+        self.documents += other.documents
+        self.analyses += other.analyses
 
 
 @dataclass
@@ -180,7 +193,8 @@ class Store(ABC):
                limit: int = 20, offset: int = 0) -> SearchResult:
         """Chinese full-text search over title and text, with filters; best first, highlighted.
 
-        ``street`` and ``category`` filter on the document's analysis (top category).
+        ``street`` and ``category`` filter on the document's analysis (top category); ``street``
+        may also be a list of streets (any of them; an empty list matches nothing).
         An empty query matches every document (newest first).
         """
 
@@ -194,6 +208,27 @@ class Store(ABC):
     @abstractmethod
     def count_documents(self) -> int:
         """How many documents are stored."""
+
+    # deletion (retention and deletion on request, :mod:`governance.retention`) -------------------
+    @abstractmethod
+    def iter_document_ids_stored_before(self, before: datetime, *, batch_size: int = 1000) -> Iterator[list[str]]:
+        """Ids of the documents stored before ``before``, in batches (safe to delete between batches).
+
+        "Stored" is ``collected_at`` (when a crawl or import took the document in); a document without
+        one counts from its ``published_at``.
+        """
+
+    @abstractmethod
+    def delete_documents(self, ids: Sequence[str]) -> DeleteResult:
+        """Delete documents and their analyses by id, for good: searches and counts that follow no
+        longer see them, and a document with the same id can be stored again. Unknown ids are skipped."""
+
+    def delete_documents_stored_before(self, before: datetime, *, batch_size: int = 1000) -> DeleteResult:
+        """Delete every document stored before ``before`` (see above) with its analysis, in batches."""
+        total = DeleteResult()
+        for ids in self.iter_document_ids_stored_before(before, batch_size=batch_size):
+            total.add(self.delete_documents(ids))
+        return total
 
     # analyses -------------------------------------------------------------------------------------
     @abstractmethod

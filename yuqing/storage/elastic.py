@@ -20,7 +20,7 @@ from yuqing import records as R
 from yuqing.errors import StoreError, StoreUnavailable
 from yuqing.storage import elastic_schema as S
 from yuqing.storage import textindex
-from yuqing.storage.base import Hit, PutResult, SearchResult, Store
+from yuqing.storage.base import DeleteResult, Hit, PutResult, SearchResult, Store
 from yuqing.storage.elastic_client import ClientMixin
 from yuqing.storage.elastic_records import RecordsMixin
 from yuqing.storage.spool import DocumentSpool
@@ -209,7 +209,11 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
             must = [{"multi_match": {"query": p, "type": "phrase", "fields": ["title", "text"]}} for p in parts]
         filters = self._time_filter(since, until)
         for field, value in (("a_street", street), ("a_category", category), ("source", source)):
-            if value is not None:
+            if isinstance(value, (list, tuple, set, frozenset)):  # any of (a user scoped to streets)
+                if not value:
+                    return None
+                filters.append({"terms": {field: list(value)}})
+            elif value is not None:
                 filters.append({"term": {field: value}})
         return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}
 
@@ -253,6 +257,61 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
 
     def count_documents(self) -> int:
         return self._count(self.docs_pattern)
+
+    # deletion -------------------------------------------------------------------------------------
+    def iter_document_ids_stored_before(self, before, *, batch_size: int = 1000) -> Iterator[list[str]]:
+        cutoff = _iso(before)
+        query = {"bool": {"should": [
+            {"range": {"collected_at": {"lt": cutoff}}},
+            {"bool": {"must_not": [{"exists": {"field": "collected_at"}}],
+                      "filter": [{"range": {"published_at": {"lt": cutoff}}}]}}], "minimum_should_match": 1}}
+        after = None
+        while True:  # search_after on the id: documents deleted between batches lie behind the cursor
+            extra = {"search_after": after} if after else {}
+            hits = self._search(self.docs_pattern, query=query, sort=[{"id": "asc"}], size=batch_size,
+                                source=False, **extra)["hits"]["hits"]
+            if hits:
+                yield [h["_id"] for h in hits]
+            if len(hits) < batch_size:
+                return
+            after = hits[-1]["sort"]
+
+    def delete_documents(self, ids: Sequence[str]) -> DeleteResult:
+        """Bulk deletes (each document in its monthly index), then a refresh, so a following count is right.
+
+        Bulk and not ``_delete_by_query``: the latter lives in the ``reindex`` module, which the
+        integ-test distribution the tests run lacks. The spool is sent first, and the deletion refused
+        while the node is down: a document accepted during an outage would otherwise be created after
+        its deletion.
+        """
+        result = DeleteResult()
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return result
+        if self.spool.pending() and not self._try_drain(force=True):
+            raise StoreUnavailable(f"Elasticsearch at {self.hosts_text} is unreachable; nothing was deleted "
+                                   f"({self.spool.pending()} accepted documents still wait in {self.spool.directory})")
+        analyses = f"{self.prefix}-analyses"
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            hits = self._search(self.docs_pattern, query={"ids": {"values": chunk}}, size=len(chunk),
+                                source=False)["hits"]["hits"]
+            body = [{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in hits]
+            body += [{"delete": {"_index": analyses, "_id": doc_id}} for doc_id in chunk]
+            with self._guard():
+                self._ensure()
+                response = self.es.bulk(operations=body, refresh=True)
+            for item in response["items"]:
+                done = item["delete"]
+                if done.get("result") == "deleted":
+                    if done["_index"] == analyses:
+                        result.analyses += 1
+                    else:
+                        result.documents += 1
+                elif done.get("status") != 404:
+                    raise StoreError(f"Elasticsearch refused to delete {done['_id']} from {done['_index']}: "
+                                     f"{done.get('error', {}).get('reason', done.get('status'))}")
+        return result
 
     # analyses -------------------------------------------------------------------------------------
     def put_analyses(self, analyses: Sequence[R.Analysis]) -> None:

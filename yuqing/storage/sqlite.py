@@ -21,7 +21,7 @@ from typing import Any, Iterator, Optional, Sequence
 from yuqing import records as R
 from yuqing.errors import StoreError
 from yuqing.storage import textindex
-from yuqing.storage.base import Hit, PutResult, SearchResult, Store
+from yuqing.storage.base import DeleteResult, Hit, PutResult, SearchResult, Store
 from yuqing.storage.sqlite_records import RecordsMixin
 
 SCHEMA_VERSION = 1
@@ -221,7 +221,12 @@ class SQLiteStore(RecordsMixin, Store):
         if needs_docs or street is not None or category is not None:
             tables.append("documents d" + (" ON d.rowid = f.rowid" if tables else ""))
         for column, value in (("d.street", street), ("d.category", category), ("d.source", source)):
-            if value is not None:
+            if isinstance(value, (list, tuple, set, frozenset)):  # any of (a user scoped to streets)
+                if not value:
+                    return None
+                where.append(f"{column} IN ({', '.join('?' * len(value))})")
+                params.extend(value)
+            elif value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
         fts_first = tables[0].startswith("documents_fts")
@@ -270,6 +275,40 @@ class SQLiteStore(RecordsMixin, Store):
 
     def count_documents(self) -> int:
         return self._rows("SELECT count(*) FROM documents")[0][0]
+
+    # deletion -------------------------------------------------------------------------------------
+    def iter_document_ids_stored_before(self, before, *, batch_size: int = 1000) -> Iterator[list[str]]:
+        cutoff, last = _epoch(before), 0
+        while True:  # keyset on rowid: rows deleted between batches lie behind the cursor
+            rows = self._rows("SELECT rowid, id FROM documents WHERE rowid > ? AND (collected_at < ? OR "
+                              "(collected_at IS NULL AND published_at < ?)) ORDER BY rowid LIMIT ?",
+                              (last, cutoff, cutoff, batch_size))
+            if rows:
+                yield [doc_id for _, doc_id in rows]
+            if len(rows) < batch_size:
+                return
+            last = rows[-1][0]
+
+    def delete_documents(self, ids: Sequence[str]) -> DeleteResult:
+        result = DeleteResult()
+        for chunk in _chunks(list(dict.fromkeys(ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            with self._tx() as db:
+                rows = db.execute(f"SELECT d.rowid, j.json FROM documents d JOIN document_json j ON j.rowid = d.rowid "
+                                  f"WHERE d.id IN ({marks})", chunk).fetchall()
+                for rowid, data in rows:
+                    # a contentless FTS5 table forgets a row only when given the text it indexed
+                    doc = R.Document.model_validate_json(data)
+                    db.execute("INSERT INTO documents_fts(documents_fts, rowid, body) VALUES ('delete', ?, ?)",
+                               (rowid, textindex.index_text(doc.title, doc.text)))
+                rowids = [r[0] for r in rows]
+                if rowids:
+                    row_marks = ",".join("?" * len(rowids))
+                    db.execute(f"DELETE FROM document_json WHERE rowid IN ({row_marks})", rowids)
+                    result.documents += db.execute(f"DELETE FROM documents WHERE rowid IN ({row_marks})",
+                                                   rowids).rowcount
+                result.analyses += db.execute(f"DELETE FROM analyses WHERE id IN ({marks})", chunk).rowcount
+        return result
 
     # analyses -------------------------------------------------------------------------------------
     def put_analyses(self, analyses: Sequence[R.Analysis]) -> None:

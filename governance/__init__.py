@@ -1,0 +1,1 @@
+"""Data governance (数据治理): retention and purge (retention.py), the audit log (audit.py)."""
