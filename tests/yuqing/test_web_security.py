@@ -167,10 +167,16 @@ def test_a_wrong_bearer_token_is_refused(client, path):
 
 
 def test_a_wrong_cookie_or_query_token_is_refused(client):
-    client.cookies.set("yuqing_token", "stale")
+    client.cookies.set("yuqing_session", "v1.eyJ1IjoiYW5hIn0.forged")
     response = client.get("/alerts")
     assert response.status_code == 401
-    assert 'yuqing_token=""' in response.headers.get("set-cookie", "")  # and forgotten
+    assert 'yuqing_session=""' in response.headers.get("set-cookie", "")  # and forgotten
+    client.cookies.clear()
+    # the raw-token cookie of older versions is no longer read (anonymous), and is deleted
+    client.cookies.set("yuqing_token", "t-ana")
+    response = client.get("/alerts/a1")
+    assert response.status_code == 200 and HOME not in response.text
+    assert 'yuqing_token=""' in response.headers.get("set-cookie", "")
     client.cookies.clear()
     response = client.get("/alerts?token=wrong", follow_redirects=False)
     assert response.status_code == 401 and "set-cookie" not in response.headers
@@ -181,8 +187,8 @@ def test_a_valid_query_token_becomes_a_cookie_and_leaves_the_address(client):
     assert response.status_code == 303
     assert response.headers["location"] == "/alerts?severity=red"
     cookie = response.headers["set-cookie"]
-    assert cookie.startswith("yuqing_token=t-ana;")
-    assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower() and "secure" not in cookie.lower()
+    assert cookie.startswith("yuqing_session=") and "t-ana" not in cookie  # a signed session, never the token
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
     page = client.get(response.headers["location"])  # the client keeps the cookie
     assert page.status_code == 200 and "ana (analyst)" in page.text and f"求助：{ADDRESS}" in page.text
     assert client.get("/?token=t-vic", follow_redirects=False).headers["location"] == "/"
@@ -219,19 +225,25 @@ def test_pages_need_no_inline_style_or_script(client):
 
 # --- cross-site posts ----------------------------------------------------------------------------
 
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
 def test_a_foreign_origin_cannot_act_with_the_analysts_cookie(client, store):
-    client.cookies.set("yuqing_token", "t-ana")
+    assert client.get("/alerts?token=t-ana", follow_redirects=False).status_code == 303  # signed in
+    csrf = _csrf(client.get("/alerts/a1").text)
     for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
                     {"Referer": "http://evil.example/page"}, {"Origin": "http://testserver.evil.example"},
                     {"Origin": "https://testserver"}, {}):
-        response = client.post("/alerts/a1/ack", data={"note": "x"}, headers=headers, follow_redirects=False)
+        response = client.post("/alerts/a1/ack", data={"note": "x", "csrf_token": csrf}, headers=headers,
+                               follow_redirects=False)
         assert response.status_code == 403, headers
         assert "cross-site" in response.text
     assert store.get_record("alerts", "a1").state == "new"
-    response = client.post("/alerts/a1/ack", data={"note": "ok"}, headers={"Origin": "http://testserver"},
-                           follow_redirects=False)
+    response = client.post("/alerts/a1/ack", data={"note": "ok", "csrf_token": csrf},
+                           headers={"Origin": "http://testserver"}, follow_redirects=False)
     assert response.status_code == 303
-    response = client.post("/alerts/a1/dispatch", data={"note": "派"},
+    response = client.post("/alerts/a1/dispatch", data={"note": "派", "csrf_token": csrf},
                            headers={"Referer": "http://testserver/alerts/a1"}, follow_redirects=False)
     assert response.status_code == 303
     assert store.get_record("alerts", "a1").state == "dispatched"

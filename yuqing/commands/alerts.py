@@ -108,6 +108,12 @@ class Command(BaseCommand):
 
         alert = transition(ctx.store, args.id, ACTIONS[args.action], by=args.by, note=args.note,
                            assignee=getattr(args, "assignee", None), duplicate_of=getattr(args, "of", None))
+        from governance import audit  # every state change is audited, from the web UI or from here
+
+        change = alert.history[-1]
+        audit.append(ctx.store, "state_change", who=args.by, target_kind="alerts", target_id=alert.id,
+                     client="command line", detail=f"{change.from_state or '—'} → {change.to_state}"
+                     + (f"，备注：{args.note}" if args.note else ""))
         print(f"alert {alert.id}: {alert.history[-1].from_state} → {alert.state}"
               + (f", assignee {alert.assignee}" if alert.assignee else ""))
         return 0

@@ -75,6 +75,20 @@ class Redactor:
             return redact(value, self.addresses, key=key)
         return value
 
+    def reveals(self, value: Any) -> bool:
+        """Whether ``value`` holds something a masking redactor (``pii=False``) would hide.
+
+        The audit log uses it: a page shown in full to an analyst is a view of personal data only
+        when masking it would have changed something.
+        """
+        if self.pii:
+            return False
+        if isinstance(value, BaseModel):
+            return self.json(value) != value.model_dump(mode="json")
+        if isinstance(value, (list, tuple)):
+            return any(self.reveals(v) for v in value)
+        return self.data(value) != value
+
     # --- search --------------------------------------------------------------------------------------
     def search(self, result, query: str) -> "SearchView":
         """A search result as this role may see it, highlights made from what it may see."""
