@@ -66,8 +66,9 @@ class Analyzer:
         from nlp.backbone.engines import ENGINES
         from nlp.location import Locator
 
-        models_dir = str(config.resolve_path("nlp.models.dir")) if config["nlp.models.dir"] else None
-        models = {task: load_task(task, models_dir) for task in TASKS}
+        from nlp.model_registry import models_dir as chosen_models
+
+        models = {task: load_task(task, chosen_models(config)) for task in TASKS}
         engine = ENGINES.get(config["nlp.models.engine"])(
             cache=str(config.resolve_path("nlp.models.cache")) if config["nlp.models.cache"] else "",
             precision=config["nlp.models.precision"], threads=config["nlp.models.threads"],
@@ -175,7 +176,8 @@ class Analyzer:
     def _build(self, item: _Prepared, probs: dict[str, np.ndarray], slots) -> Analysis:
         analysis = Analysis(id=item.doc.id, sentiment=self._sentiment(probs["sentiment"].mean(axis=0)),
                             categories=self._categories(probs["category"].mean(axis=0)),
-                            location=getattr(slots, "location", None) or Location())
+                            location=getattr(slots, "location", None) or Location(),
+                            model_versions={task: model.version for task, model in self.models.items()})
         rescue_p = float(probs["rescue"][:, -1].max())
         if rescue_p >= self.thresholds.rescue:
             analysis.rescue = Rescue(

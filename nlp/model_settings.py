@@ -18,7 +18,11 @@ def _positive(value):
 
 SETTINGS = [
     Setting("nlp.models.dir", "", "Folder of the trained task models (sentiment/, category/, harmful/, "
-            "rescue/); empty for the ones bundled in nlp/models.", type="path"),
+            "rescue/); empty for the version promoted in nlp.models.registry, else the ones bundled in nlp/models.",
+            type="path"),
+    Setting("nlp.models.registry", "data/models", "Folder of the model versions `yuqing train` writes; the "
+            "version it promoted (or `yuqing models use` chose) is what the engine loads when nlp.models.dir "
+            "is empty.", type="path"),
     Setting("nlp.models.cache", "", "Folder of the converted backbone (python -m nlp.backbone.prepare); empty "
             "for $YUQING_MODEL_CACHE or ~/.cache/yuqing/models/e5-small.", type="path"),
     Setting("nlp.models.engine", "onnx-int8", "What computes the stage-2 embeddings: `onnx-int8` (the "

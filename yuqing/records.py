@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Optional, TypeVar
 
@@ -51,9 +52,24 @@ AlertState = Literal["new", "acknowledged", "dispatched", "resolved", "dismissed
 SourceType = Literal["news", "forum", "social", "rss", "hotline", "import"]
 
 
+_frozen: Optional[datetime] = None
+
+
 def now() -> datetime:
-    """The current time in the engine's zone (aware)."""
-    return datetime.now(DEFAULT_TZ)
+    """The current time in the engine's zone (aware); the frozen time inside :func:`clock_reads`."""
+    return _frozen if _frozen is not None else datetime.now(DEFAULT_TZ)
+
+
+@contextmanager
+def clock_reads(at: datetime):
+    """Within the block, :func:`now` returns ``at``: ``yuqing run --once --as-of TIME`` replays a past
+    day (a drill, a review) with every stage evaluating as if the clock read ``at``."""
+    global _frozen
+    before, _frozen = _frozen, (at if at.tzinfo is not None else at.replace(tzinfo=DEFAULT_TZ))
+    try:
+        yield _frozen
+    finally:
+        _frozen = before
 
 
 def stable_id(*parts: str) -> str:
@@ -166,6 +182,10 @@ class Analysis(Record):
     harmful: Optional[Harmful] = None
     location: Location = Field(default_factory=Location)
     keywords: list[str] = Field(default_factory=list)
+    #: extension: the model version that produced each task's answer (``nlp.classify.task``)
+    model_versions: dict[str, str] = Field(default_factory=dict)
+    #: extension: tasks an analyst corrected (``nlp.corrections``); their answers are the analyst's
+    corrected: list[str] = Field(default_factory=list)
 
     @field_validator("categories")
     @classmethod

@@ -40,6 +40,11 @@ class TaskModel:
     def labels(self) -> list[str]:
         return self.stage1.labels
 
+    @property
+    def version(self) -> str:
+        """The version recorded in each analysis this model makes (meta.json ``version``)."""
+        return str(self.meta.get("version") or "unversioned")
+
     def stage1_proba(self, features, texts: Sequence[str], rules: np.ndarray | None = None) -> np.ndarray:
         """Probabilities from hashed ``features`` (of ``texts``) and the rule features."""
         if rules is None and self.rule_features is not None:
@@ -83,9 +88,22 @@ def load_task(name: str, models_dir: Path | str | None = None) -> TaskModel:
     if not (folder / "stage1.npz").exists():
         raise InputError(f"{folder}/stage1.npz is missing: train it with `python -m nlp.train.{name}`")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta.setdefault("version", content_version(folder))
     stage2 = SparseLinearModel.load(folder / "stage2.npz") if (folder / "stage2.npz").exists() else None
     return TaskModel(name, SparseLinearModel.load(folder / "stage1.npz"), stage2, meta,
                      RULE_FEATURES.get(meta.get("rule_features", "")))
+
+
+def content_version(folder: Path) -> str:
+    """A model folder's version when its meta.json names none (the bundled models): ``bundled-`` and
+    a digest of its weights, so two analyses name the same version only if the same weights made them."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in ("stage1.npz", "stage2.npz"):
+        if (folder / name).exists():
+            digest.update((folder / name).read_bytes())
+    return "bundled-" + digest.hexdigest()[:10]
 
 
 _featurizer: Optional[HashedFeaturizer] = None

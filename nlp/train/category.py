@@ -16,6 +16,7 @@ from nlp.train.embeddings import embed_cached
 from yuqing.records import CATEGORIES
 
 LABELS = list(CATEGORIES)
+CORRECTION_WEIGHT = 3  # copies of each analyst's correction, as the real posts weigh in the rescue model
 # the stage-2 head's settings, chosen on the dev split (first best wins ties)
 HEAD_GRID = [{"C": c, "embedding_scale": scale, "use_stage1": use}
              for use in (True, False) for scale in (1.0, 4.0, 16.0) for c in (1.0, 4.0, 16.0, 64.0)]
@@ -46,14 +47,22 @@ label scoring at least `nlp.cascade.category_threshold`, the top one always).
 """
 
 
-def main(argv=None) -> int:
+def train(extra=(), public_limit: int | None = None) -> TaskModel:
+    """The category model from the project's set and ``extra`` rows (``{"doc_id", "text", "label"}``:
+    analysts' corrections, each repeated ``CORRECTION_WEIGHT`` times). ``public_limit`` keeps a fixed
+    subset of the project's set (a quick model for checks)."""
     rows = data.project_set("category", "train")
-    texts = [r["text"] for r in rows]
-    y = np.array([LABELS.index(r["category"]) for r in rows])
-    log(f"category: {len(texts)} training posts")
-    groups = [r.get("template", r["text"]) for r in rows]  # one body's lines in one fold
+    if public_limit:
+        rows = data.subset(rows, rows, public_limit)[0]
+    generated = [r["text"] for r in rows]
+    texts = generated + [r["text"] for r in extra] * CORRECTION_WEIGHT
+    y = np.array([LABELS.index(r["category"]) for r in rows] + [LABELS.index(r["label"]) for r in extra] * CORRECTION_WEIGHT)
+    log(f"category: {len(rows)} training posts, {len(extra)} corrections x{CORRECTION_WEIGHT}")
+    groups = [r.get("template", r["text"]) for r in rows] + [f"correction-{r['doc_id']}" for r in extra] * CORRECTION_WEIGHT
     stage1, oof = fit_stage1(texts, y, LABELS, rules=category_rules(texts), C=16.0, groups=groups)
-    vectors = embed_cached(texts, "project-category-train")
+    vectors = embed_cached(generated, "project-category-train")
+    if extra:
+        vectors = np.vstack([vectors] + [embed_cached([r["text"] for r in extra], "corrections")] * CORRECTION_WEIGHT)
     # the head's C is chosen on the dev split (never on test)
     dev = data.project_set("category", "dev")
     dev_texts = [r["text"] for r in dev]
@@ -72,6 +81,11 @@ def main(argv=None) -> int:
     model = TaskModel("category", stage1, stage2, {"labels": LABELS, "rule_features": "category",
                                                    "stage2_setting": json.loads(best), "stage2_dev_accuracy": scores})
     model.rule_features = category_rules
+    return model
+
+
+def main(argv=None) -> int:
+    model = train()
     metrics = {}
     for split in ("dev", "test"):  # dev chooses settings; test is only reported
         rows_ = data.project_set("category", split)

@@ -41,3 +41,13 @@ def embed_cached(texts: Sequence[str], name: str, prefix: str = "query: ") -> np
     vectors = np.concatenate(chunks) if chunks else np.zeros((0, 384), np.float32)
     np.save(path, vectors)
     return vectors
+
+
+def real_embeddings(texts: Sequence[str], corrections: int) -> np.ndarray:
+    """Embeddings of the real dev posts followed by ``corrections`` analysts' corrections: the dev
+    posts' vectors stay cached while the corrections change from one training to the next."""
+    split = len(texts) - corrections
+    parts = [embed_cached(texts[:split], "real-storm-dev")]
+    if corrections:
+        parts.append(embed_cached(texts[split:], "corrections"))
+    return np.vstack(parts)

@@ -11,7 +11,7 @@ from nlp.classify.rules import rescue_rules
 from nlp.classify.task import MODELS_DIR, TaskModel, featurizer
 from nlp.train import data
 from nlp.train.common import fit_stage1, fit_stage2, log, write_card
-from nlp.train.embeddings import embed_cached
+from nlp.train.embeddings import embed_cached, real_embeddings
 
 LABELS = ["other", "request"]
 REAL_WEIGHT = 3  # copies of each real dev post, chosen by grouped cross-validation on the dev split
@@ -46,24 +46,38 @@ def _f1(y, p) -> float:
     return float(f1_score(y, (p >= 0.5).astype(int), zero_division=0))
 
 
-def main(argv=None) -> int:
+def train(extra=(), public_limit: int | None = None) -> TaskModel:
+    """The rescue model from the project's set, the real dev posts and ``extra`` rows
+    (``{"doc_id", "text", "label"}``, label ``request``/``not_request``: analysts' corrections,
+    weighted like the real posts). ``public_limit`` keeps a fixed subset of the project's set."""
     rows = data.project_set("rescue", "train")
+    if public_limit:
+        rows = data.subset(rows, rows, public_limit)[0]
     texts = [r["text"] for r in rows]
     labels = [1 if r["is_request"] else 0 for r in rows]
     groups = [f"generated-{i}" for i in range(len(rows))]
-    real = data.real_storm_dev()
+    real = data.real_storm_dev() + [{"text": r["text"], "request": r["label"] == "request",
+                                     "group": f"correction-{r['doc_id']}"} for r in extra]
     for _ in range(REAL_WEIGHT):  # one group per near-duplicate family: every copy in one fold
         texts += [r["text"] for r in real]
         labels += [1 if r["request"] else 0 for r in real]
         groups += [f"real-{r['group']}" for r in real]
     y = np.array(labels)
-    log(f"rescue: {len(texts)} training posts ({len(real)} real ×{REAL_WEIGHT}), {int(y.sum())} requests")
+    log(f"rescue: {len(texts)} training posts ({len(real)} real ×{REAL_WEIGHT}, {len(extra)} corrections), "
+        f"{int(y.sum())} requests")
     rules = rescue_rules(texts)
     stage1, oof = fit_stage1(texts, y, LABELS, rules=rules, C=16.0, groups=groups)
-    stage2 = fit_stage2(embed_cached(texts, "rescue-train-with-real"), oof, y, LABELS, C=4.0)
-
+    generated = [r["text"] for r in rows]
+    real_vectors = real_embeddings([r["text"] for r in real], len(extra))
+    vectors = np.vstack([embed_cached(generated, "rescue-train")] + [real_vectors] * REAL_WEIGHT)
+    stage2 = fit_stage2(vectors, oof, y, LABELS, C=4.0)
     model = TaskModel("rescue", stage1, stage2, {"labels": LABELS, "rule_features": "rescue"})
     model.rule_features = rescue_rules
+    return model
+
+
+def main(argv=None) -> int:
+    model = train()
     test = data.project_set("rescue", "test")
     test_texts = [r["text"] for r in test]
     test_y = np.array([1 if r["is_request"] else 0 for r in test])

@@ -16,7 +16,7 @@ import numpy as np
 from nlp.classify.task import MODELS_DIR, TaskModel, featurizer
 from nlp.train import data
 from nlp.train.common import accuracy, fit_stage1, fit_stage2, log, write_card
-from nlp.train.embeddings import embed_cached
+from nlp.train.embeddings import embed_cached, real_embeddings
 
 LABELS = ["negative", "neutral", "positive"]
 REAL_WEIGHT = 10  # copies of each real dev post; with C=8 chosen by grouped 5-fold CV on the dev split
@@ -42,37 +42,47 @@ Sentiment (情感) of a post: negative / neutral / positive, one three-class mod
 """
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--stage2-rows", type=int, default=3000)
-    parser.add_argument("--test-rows", type=int, default=400, help="test rows embedded for stage-2 figures")
-    args = parser.parse_args(argv)
+def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000) -> TaskModel:
+    """The sentiment model from the review sets, the real dev posts and ``extra`` rows
+    (``{"text", "label"}``: analysts' corrections, weighted like the real posts).
 
-    senti_texts, senti_y = data.chnsenticorp("train")
-    waimai_texts, waimai_y = data.review_corpus("waimai_10k")
+    ``public_limit`` keeps a fixed subset of each review set (a quick model for checks).
+    """
+    senti_texts, senti_y = data.subset(*data.chnsenticorp("train"), public_limit)
+    waimai_texts, waimai_y = data.subset(*data.review_corpus("waimai_10k"), public_limit)
     reviews = senti_texts + waimai_texts
     review_y = [CLASS["positive"] if v else CLASS["negative"] for v in senti_y + waimai_y]
-    real = data.real_storm_dev()
+    real = data.real_storm_dev() + [{"text": r["text"], "sentiment": r["label"], "group": f"correction-{r['doc_id']}"}
+                                    for r in extra]
     real_texts = [r["text"] for r in real]
     real_y = [CLASS[r["sentiment"]] for r in real]
     texts = reviews + real_texts * REAL_WEIGHT
     y = np.array(review_y + real_y * REAL_WEIGHT)
     groups = [f"review-{i}" for i in range(len(reviews))] + [f"real-{r['group']}" for r in real] * REAL_WEIGHT
-    log(f"stage 1 on {len(reviews)} reviews and {len(real)} real posts x{REAL_WEIGHT}")
+    log(f"stage 1 on {len(reviews)} reviews and {len(real)} real posts ({len(extra)} corrections) x{REAL_WEIGHT}")
     stage1, oof = fit_stage1(texts, y, LABELS, C=8.0, groups=groups)
 
-    sub_texts, sub_y = data.subset(senti_texts, senti_y, args.stage2_rows)
+    sub_texts, sub_y = data.subset(senti_texts, senti_y, stage2_rows)
     index = {t: i for i, t in enumerate(reviews)}
     real_oof = oof[len(reviews):len(reviews) + len(real)]  # one copy's out-of-fold scores (same folds)
     head_oof = np.vstack([oof[[index[t] for t in sub_texts]]] + [real_oof] * REAL_WEIGHT)
-    embeddings = np.vstack([embed_cached(sub_texts, "chnsenticorp-train")]
-                           + [embed_cached(real_texts, "real-storm-dev")] * REAL_WEIGHT)
+    real_vectors = real_embeddings(real_texts, len(extra))
+    embeddings = np.vstack([embed_cached(sub_texts, "chnsenticorp-train")] + [real_vectors] * REAL_WEIGHT)
     head_y = np.array([CLASS["positive"] if v else CLASS["negative"] for v in sub_y] + real_y * REAL_WEIGHT)
     stage2 = fit_stage2(embeddings, head_oof, head_y, LABELS, C=1.0)
+    return TaskModel("sentiment", stage1, stage2, {"labels": LABELS})
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stage2-rows", type=int, default=3000)
+    parser.add_argument("--test-rows", type=int, default=400, help="test rows embedded for stage-2 figures")
+    args = parser.parse_args(argv)
+    model = train(stage2_rows=args.stage2_rows)
+    stage1 = model.stage1
 
     test_texts, test_y = data.chnsenticorp("test")
     p1 = stage1.predict_proba(featurizer().transform(test_texts))
-    model = TaskModel("sentiment", stage1, stage2, {"labels": LABELS})
     sub_texts, sub_y = data.subset(test_texts, test_y, args.test_rows)
     q1 = stage1.predict_proba(featurizer().transform(sub_texts))
     p2 = model.stage2_proba(embed_cached(sub_texts, "chnsenticorp-test"), q1)

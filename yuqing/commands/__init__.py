@@ -28,6 +28,11 @@ COMMANDS = {
     "calendar": "yuqing.commands.calendar_cmd",
     "cases": "yuqing.commands.cases",
     "assess": "yuqing.commands.assess",
+    "audit": "yuqing.commands.audit",
+    "purge": "yuqing.commands.purge",
+    "correct": "yuqing.commands.correct",
+    "train": "yuqing.commands.train",
+    "models": "yuqing.commands.models",
 }
 
 

@@ -1,0 +1,65 @@
+"""``yuqing train``: retrain one task from the public sets, the real labels and the analysts'
+corrections, write the result as a new model version, and promote it only through the gate.
+
+The steps: read the task's latest corrections from the store (:mod:`nlp.corrections`), train with
+the task's own trainer (``nlp.train.<task>.train``), write a complete models folder as a new
+version (:mod:`nlp.model_registry`), score the current models and the candidate on the frozen real
+test sets (:mod:`nlp.eval.gate`), and make the candidate current only if it is at least as good on
+every row. A refused candidate stays on disk for inspection (``yuqing models list``).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Optional
+
+from nlp import corrections
+from nlp import model_registry as registry
+from nlp.eval import gate
+from yuqing.errors import InputError
+from yuqing.records import DEFAULT_TZ
+
+#: the correction task that teaches each trainable model
+CORRECTION_TASK = {"sentiment": "sentiment", "category": "category", "rescue": "request"}
+
+
+def retrain(config, store, task: str, *, config_path: Optional[str], overrides: list[str], who: str,
+            public_limit: Optional[int] = None, gate_split: str = "test", gate_limit: int = 0,
+            gate_public_rows: Optional[int] = None, say: Callable[[str], None] = lambda _: None) -> dict:
+    """Train, gate and maybe promote; the result as a dict (also written to the version's GATE.json)."""
+    if task not in CORRECTION_TASK:
+        raise InputError(f"--task {task!r}: `yuqing train` retrains {', '.join(CORRECTION_TASK)}; the harmful "
+                         f"model is trained with `python -m nlp.train.harmful` (its gate is not built yet)")
+    rows, problems = corrections.training_rows(store, CORRECTION_TASK[task])
+    for problem in problems:
+        say(problem)
+    say(f"训练 {task}：{len(rows)} 条分析员纠正" + (f"，公开数据每套取 {public_limit} 条" if public_limit else ""))
+    model = importlib.import_module(f"nlp.train.{task}").train(extra=rows, public_limit=public_limit)
+    model.meta["trained_on"] = {"corrections": len(rows), "public_limit": public_limit,
+                                "correction_ids": [r["doc_id"] for r in rows]}
+    base = registry.models_dir(config)
+    where = registry.registry_dir(config)
+    folder = registry.new_candidate(where, base, model)
+    current_name = base.name if base else registry.BUNDLED
+    say(f"候选版本 {folder.name} 已写入 {folder}；在冻结的真实测试集上比较（{gate_split}"
+        + (f"，前 {gate_limit} 条" if gate_limit else "") + "）…")
+    options = dict(config=config_path, overrides=[o for o in overrides if not o.startswith("nlp.models.dir=")],
+                   split=gate_split, limit=gate_limit, public_rows=gate_public_rows)
+    before = gate.measure(task, base, **options)
+    after = gate.measure(task, folder, **options)
+    passed, table_rows = gate.compare(before, after)
+    result = {"task": task, "candidate": folder.name, "current": current_name, "passed": passed,
+              "promoted": False, "corrections": len(rows), "gate_split": gate_split, "gate_limit": gate_limit,
+              "created": datetime.now(DEFAULT_TZ).isoformat(timespec="seconds"), "rows": table_rows}
+    if passed:
+        registry.promote(where, folder.name, who=who, reason=f"gate passed against {current_name} on {gate_split}")
+        result["promoted"] = True
+        if config["nlp.models.dir"]:
+            result["warning"] = ("nlp.models.dir is set, so the engine keeps loading that folder; empty it to use "
+                                 "the promoted version")
+    (Path(folder) / "GATE.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n",
+                                            encoding="utf-8")
+    result["table"] = gate.table(table_rows, current_name, folder.name)
+    return result
