@@ -97,12 +97,14 @@ class ClusterStage(Stage):
             end = max(h.document.published_at for h in newest)
         since = end - timedelta(hours=self.config["clustering.window_hours"])
         since = self._fit_window(since, end)
-        return list(self.store.iter_documents(since=since)), end
+        # nothing published after the window's end (10 minutes of clock skew allowed): a replay with
+        # `yuqing run --once --as-of` must not see the days after it
+        return list(self.store.iter_documents(since=since, until=end + timedelta(minutes=10))), end
 
     def _fit_window(self, since: datetime, end: datetime) -> datetime:
         """A later start when the window holds more than ``clustering.max_window_docs``."""
         limit = self.config["clustering.max_window_docs"]
-        per_day = self.store.count_by("day", since=since)
+        per_day = self.store.count_by("day", since=since, until=end + timedelta(minutes=10))
         if sum(per_day.values()) <= limit:
             return since
         total, start = 0, since
