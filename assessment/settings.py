@@ -1,0 +1,23 @@
+"""Settings of the pre-project risk assessment (``assess.`` section of config.yaml)."""
+from yuqing.config import Setting
+
+
+def _positive(value):
+    return None if value >= 1 else "must be 1 or more"
+
+
+def _not_negative(value):
+    return None if value >= 0 else "must be 0 or more"
+
+
+SETTINGS = [
+    Setting("assess.knowledge_files", [], "More knowledge-base files (YAML) for `yuqing assess`: project kinds, "
+            "procedures, factors and plan actions; an item with the id of a shipped one replaces it "
+            "(format: assessment/README.md).", type=list),
+    Setting("assess.evidence_limit", 2000, "Most posts `yuqing assess` reads from the store as evidence about "
+            "one project; the report says when the limit cut the evidence short.", type=int, check=_positive),
+    Setting("assess.cite_per_category", 5, "Posts quoted per risk category in the assessment and its report "
+            "(all posts are still counted).", type=int, check=_positive),
+    Setting("assess.similar_cases", 3, "Precedents from the case library shown in an assessment (0: none).",
+            type=int, check=_not_negative),
+]
