@@ -36,6 +36,7 @@ SETTING_MODULES = (
     "alerts.settings",
     "event_calendar.settings",
     "case_library.settings",
+    "briefings.settings",
     "assessment.settings",
 )
 

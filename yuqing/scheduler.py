@@ -155,6 +155,10 @@ class Service:
             from governance.retention import PurgeStage  # retention (数据保存时长): see governance/
             self.specs["purge"] = JobSpec("purge", int(self.config["service.purge_interval"]),
                                           lambda: PurgeStage.from_config(self.config, self.store))
+        if self.config["briefings.daily_at"]:
+            from briefings.schedule import BriefingStage  # the daily report (舆情日报): see briefings/
+            self.specs["briefings"] = JobSpec("briefings", int(self.config["briefings.check_interval"]),
+                                              lambda: BriefingStage.from_config(self.config, self.store))
         return self.specs
 
     def stage(self, job_id: str) -> Stage:

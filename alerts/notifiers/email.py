@@ -5,7 +5,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from alerts.notifiers import NOTIFIERS
 from alerts.notifiers.base import DeliveryError, Notifier, mask_outgoing, message_text, single_line
@@ -45,20 +45,37 @@ class EmailNotifier(Notifier):
             raise ConfigError(f"{where}.security: {problem}")
 
     def send(self, alert, route, event) -> None:
+        msg = EmailMessage()
+        msg["Subject"] = single_line(mask_outgoing(f"【{severity_name(alert.severity)}】{alert.title}"))
+        msg.set_content(message_text(alert, route, event))
+        self._deliver(msg, route.contacts)
+
+    def send_document(self, subject: str, text: str, attachments: Sequence[tuple[str, bytes, str]] = (),
+                      contacts: Sequence[str] = ()) -> None:
+        """Mail a document (a briefing): ``text`` as the body, each ``(file name, bytes, MIME type)``
+        attached, to ``to`` plus the e-mail addresses among ``contacts``. Subject and body are masked
+        here like an alert's; the attachments are the caller's to mask (a report is masked when built)."""
+        msg = EmailMessage()
+        msg["Subject"] = single_line(mask_outgoing(subject))
+        msg.set_content(mask_outgoing(text))
+        for filename, data, mime in attachments:
+            maintype, _, subtype = mime.partition("/")
+            msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream",
+                               filename=single_line(filename))
+        self._deliver(msg, contacts)
+
+    def _deliver(self, msg: EmailMessage, contacts: Sequence[str]) -> None:
+        """Address ``msg`` and send it over SMTP (TLS and login rules of the options)."""
         problem = plaintext_login(self.opts)
         if problem:
             raise DeliveryError(f"email {self.name}: refused to log in to {self.opts['host']}: {problem} "
                                 f"(alerts.notifiers.{self.name}.security)")
-        recipients = [single_line(r) for r in list(self.opts.get("to") or []) + [c for c in route.contacts
-                                                                                   if "@" in c]]
+        recipients = [single_line(r) for r in list(self.opts.get("to") or []) + [c for c in contacts if "@" in c]]
         if not recipients:
             raise DeliveryError(f"email {self.name}: no recipients; set `to` or put e-mail addresses in the "
                                 f"route's contacts")
-        msg = EmailMessage()
-        msg["Subject"] = single_line(mask_outgoing(f"【{severity_name(alert.severity)}】{alert.title}"))
         msg["From"] = single_line(self.opts["sender"])
         msg["To"] = ", ".join(dict.fromkeys(recipients))
-        msg.set_content(message_text(alert, route, event))
         security = self.opts.get("security", "none")
         port = int(self.opts.get("port", 465 if security == "ssl" else 25))
         try:

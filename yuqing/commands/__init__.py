@@ -33,6 +33,7 @@ COMMANDS = {
     "correct": "yuqing.commands.correct",
     "train": "yuqing.commands.train",
     "models": "yuqing.commands.models",
+    "report": "yuqing.commands.report",
 }
 
 
