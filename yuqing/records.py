@@ -60,6 +60,11 @@ def now() -> datetime:
     return _frozen if _frozen is not None else datetime.now(DEFAULT_TZ)
 
 
+def replaying() -> bool:
+    """True inside :func:`clock_reads` (a replay of a past time), False on the live clock."""
+    return _frozen is not None
+
+
 @contextmanager
 def clock_reads(at: datetime):
     """Within the block, :func:`now` returns ``at``: ``yuqing run --once --as-of TIME`` replays a past
