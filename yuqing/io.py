@@ -79,6 +79,16 @@ def open_output(path: str) -> Iterator[IO[str]]:
     target = Path(path)
     if target.parent and not target.parent.exists():
         raise InputError(f"{path}: the folder {target.parent} does not exist")
+    if target.exists() and not target.is_file():
+        # /dev/null, a FIFO, a terminal: written in place. Renaming a file over it would replace the
+        # device itself (``--output /dev/null`` once turned the machine's /dev/null into a file)
+        try:
+            handle = open(target, "w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be written ({exc.strerror})") from None
+        with handle:
+            yield handle
+        return
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         handle = open(tmp, "w", encoding="utf-8", newline="\n")

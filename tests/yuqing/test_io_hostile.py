@@ -138,3 +138,27 @@ def test_rescue_command_reads_hostile_stdin(tmp_path):
     assert "2 documents: " in stderr  # the two good lines were read and analysed
     requests = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     assert "g1" in [d for r in requests for d in r["doc_ids"]]
+
+
+def test_output_to_a_fifo_or_device_is_written_in_place_not_replaced(tmp_path):
+    """`--output /dev/null` renamed a temporary file over the device and left the machine with a
+    regular /dev/null. A FIFO stands in for the device here: it must still be a FIFO afterwards and
+    must have received the output."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, encoding="utf-8").read()), daemon=True)
+    reader.start()
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a", "text": "民治街道积水，电话13800001111，求救", "published_at": "2026-11-30T10:00:00+08:00", '
+                    '"source": "t", "source_type": "social", "url": "http://example.com/a"}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "yuqing", "rescue", "--input", str(docs), "--output", str(fifo)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    reader.join(timeout=30)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received and '"request_id"' in received[0]
