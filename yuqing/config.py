@@ -38,6 +38,7 @@ SETTING_MODULES = (
     "case_library.settings",
     "briefings.settings",
     "assessment.settings",
+    "dispatch.settings",
 )
 
 

@@ -159,6 +159,10 @@ class Service:
             from briefings.schedule import BriefingStage  # the daily report (舆情日报): see briefings/
             self.specs["briefings"] = JobSpec("briefings", int(self.config["briefings.check_interval"]),
                                               lambda: BriefingStage.from_config(self.config, self.store))
+        if self.config["dispatch.check_interval"]:
+            from dispatch.deadlines import DispatchStage  # 报送 chasing and escalation: see dispatch/
+            self.specs["dispatch"] = JobSpec("dispatch", int(self.config["dispatch.check_interval"]),
+                                             lambda: DispatchStage.from_config(self.config, self.store))
         return self.specs
 
     def stage(self, job_id: str) -> Stage:

@@ -34,6 +34,9 @@ COMMANDS = {
     "train": "yuqing.commands.train",
     "models": "yuqing.commands.models",
     "report": "yuqing.commands.report",
+    "dispatch": "yuqing.commands.dispatch_cmd",
+    "desk": "yuqing.commands.desk",
+    "replay": "yuqing.commands.replay",
 }
 
 
