@@ -9,6 +9,7 @@ Lifecycle: emerging → growing → peak → declining → closed.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
@@ -43,12 +44,22 @@ def own_growth(times: Sequence[datetime], now: datetime, recent_hours: int) -> t
     return round((recent + 1) / (expected + 1), 3), recent
 
 
+class SortedTimes(list):
+    """Times in ascending order, so that counting those in a period is a binary search.
+
+    The window hands every incident of a street and category the same peer times; event-aware
+    incidents are many and small (5,062 on the 100,000-document engine bench), and counting by a scan
+    took 112 of that run's 151 s.
+    """
+
+
 def peer_z(recent_count: int, peer_times: Sequence[datetime], now: datetime, recent_hours: int,
            window_hours: int) -> float:
     """Poisson z-score of ``recent_count`` against the peers' rate before the recent period."""
     cut = now - timedelta(hours=recent_hours)
     start = now - timedelta(hours=window_hours)
-    before = sum(1 for t in peer_times if start <= t < cut)
+    ordered = peer_times if isinstance(peer_times, SortedTimes) else sorted(peer_times)
+    before = bisect_left(ordered, cut) - bisect_left(ordered, start)
     base_hours = max(1.0, (cut - start).total_seconds() / 3600)
     expected = before / base_hours * recent_hours
     return round((recent_count - expected) / math.sqrt(expected + 1.0), 3)

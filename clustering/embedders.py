@@ -41,6 +41,9 @@ class Embedder:
     #: embedder differs, so these thresholds belong to the embedder, not to the clustering.
     min_coherence = 0.0
     assign_min_similarity = 0.5
+    #: Largest cosine distance of two posts about one event (``clustering.event_max_distance``);
+    #: ``None``: not calibrated, incidents are clustered on the embedding alone.
+    event_max_distance = None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
@@ -55,6 +58,7 @@ class E5Embedder(Embedder):
 
     min_coherence = 0.96
     assign_min_similarity = 0.93
+    event_max_distance = 0.055  # dev split of the Henan event set (clustering/README.md)
 
     def __init__(self, prefix: str = "query: ") -> None:
         self.prefix = prefix

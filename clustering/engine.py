@@ -15,8 +15,10 @@ import numpy as np
 
 from clustering import facets
 from clustering.amplification import AmplificationParams, amplification, distinct_authors
-from clustering.bursts import BurstParams, burst
-from clustering.density import NOISE, DensityParams, cluster_vectors
+from clustering.bursts import BurstParams, SortedTimes, burst
+from clustering.density import NOISE, DensityParams
+from clustering.embedders import document_text
+from clustering.events import EventParams, cluster_window, place_keys, same_place
 from clustering.identity import match_clusters
 from clustering.labels import class_keywords, make_label
 from clustering.online import CentroidAssigner
@@ -30,12 +32,13 @@ class EngineParams:
     amplification: AmplificationParams = AmplificationParams()
     keywords: int = 10
     identity_min_overlap: float = 0.3
+    events: EventParams = EventParams()
 
     @classmethod
     def from_config(cls, config, embedder=None) -> "EngineParams":
         return cls(DensityParams.from_config(config, embedder), BurstParams.from_config(config),
                    AmplificationParams.from_config(config), config["clustering.keywords"],
-                   config["clustering.identity_min_overlap"])
+                   config["clustering.identity_min_overlap"], EventParams.from_config(config, embedder))
 
 
 @dataclass
@@ -48,7 +51,7 @@ class Window:
 
     def __post_init__(self) -> None:
         self.position = {d.id: i for i, d in enumerate(self.docs)}
-        self._peers: Optional[dict[tuple[str, str], list[datetime]]] = None
+        self._peers: Optional[dict] = None
 
     def peer_key(self, doc_id: str) -> tuple[str, str]:
         analysis = self.analyses.get(doc_id)
@@ -62,11 +65,12 @@ class Window:
         An incident with neither facet is compared with the whole window.
         """
         if self._peers is None:
-            self._peers = defaultdict(list)
+            peers = defaultdict(list)
             for doc in self.docs:
-                self._peers[self.peer_key(doc.id)].append(doc.published_at)
-                self._peers["all"].append(doc.published_at)
-        return self._peers["all"] if key == ("", "") else self._peers.get(key, [])
+                peers[self.peer_key(doc.id)].append(doc.published_at)
+                peers["all"].append(doc.published_at)
+            self._peers = {k: SortedTimes(sorted(v)) for k, v in peers.items()}
+        return self._peers["all"] if key == ("", "") else self._peers.get(key, SortedTimes())
 
 
 @dataclass
@@ -81,7 +85,8 @@ class Outcome:
 def recluster(window: Window, previous: Sequence[Incident], now: datetime, params: EngineParams,
               taken=lambda _id: False) -> Outcome:
     """Cluster the whole window, match the clusters to ``previous`` and build every incident."""
-    labels = cluster_vectors(window.vectors, params.density)
+    labels = cluster_window(window.vectors, [document_text(d) for d in window.docs],
+                            [d.published_at for d in window.docs], params.density, params.events)
     groups: dict[int, list[int]] = defaultdict(list)
     for row, label in enumerate(labels.tolist()):
         if label != NOISE:
@@ -129,7 +134,14 @@ def assign_new(window: Window, incidents: Sequence[Incident], new_ids: Sequence[
     rows = [window.position[i] for i in new_ids if i in window.position]
     outcome = Outcome()
     joined: dict[str, list[int]] = defaultdict(list)
+    places: dict[str, frozenset[str]] = {}
     for row, key in zip(rows, assigner.assign(window.vectors[rows]) if rows else []):
+        if key is not None and params.events.enabled:
+            if key not in places:
+                places[key] = place_keys([document_text(window.docs[r]) for r, label in enumerate(labels)
+                                          if label == key])
+            if not same_place(document_text(window.docs[row]), places[key]):
+                key = None  # close in words, but about another place: a different event
         outcome.assignments[window.docs[row].id] = key
         if key is not None:
             joined[key].append(row)

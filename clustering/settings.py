@@ -16,6 +16,10 @@ SETTINGS = [
             "dotted path to your own Embedder class."),
     Setting("clustering.prefix", "query: ", "e5 prefix used for clustering (`query: ` measured better "
             "than `passage: `; see clustering/README.md).", choices=("query: ", "passage: ")),
+    Setting("clustering.embedding_cache", "", "`yuqing cluster` only: a folder where document vectors are "
+            "kept by document id (one sub-folder per embedder), so that clustering the same posts again "
+            "does not embed them again; use it only for files whose ids always name the same text. Empty: "
+            "no cache (the service always caches next to `store.path`).", type="path"),
     Setting("clustering.window_hours", 72, "Sliding window re-clustered on each run, in hours.", type=int,
             check=_positive),
     Setting("clustering.window_anchor", "now", "Where the window ends: `now`, or `latest` (the newest "
@@ -40,6 +44,26 @@ SETTINGS = [
     Setting("clustering.min_coherence", None, "A cluster whose members' mean cosine similarity to its "
             "centroid is lower is split into its coherent parts, the rest left as noise (everyday chatter). "
             "Empty: the embedder's calibrated value (e5 0.96, tfidf 0: off).", type=float, check=_unit),
+    Setting("clustering.event_enabled", True, "Event-aware incidents: two posts belong to one incident "
+            "only when they name the same specific place (village, estate, road, hospital, station … read "
+            "from the text, clustering/places.py), say nearly the same (`event_max_distance`) and fall "
+            "within `event_max_hours`; HDBSCAN then runs on that distance. Off: the embedding alone "
+            "(clusters of `min_cluster_size`).", type=bool),
+    Setting("clustering.event_min_cluster_size", 2, "Fewest posts of an event-aware incident: a request "
+            "for help and one relay of it, naming the same place, are already an event (real storm events "
+            "have 2-5 posts; see clustering/README.md).", type=int,
+            check=lambda v: None if v >= 2 else "must be at least 2"),
+    Setting("clustering.event_min_samples", 1, "HDBSCAN min_samples of the event-aware clustering (2 "
+            "measured worse: it loses the two-post events).", type=int, check=_positive),
+    Setting("clustering.event_max_distance", None, "Largest cosine distance (1 - similarity) of two posts "
+            "about one event; HDBSCAN keeps groups linked closer than this whole. Empty: the embedder's "
+            "calibrated value (e5 `query: ` 0.055, chosen on the dev split of the Henan event set); an "
+            "embedder without one (tfidf) clusters on the embedding alone.", type=float, check=_unit),
+    Setting("clustering.event_max_hours", 48.0, "Posts further apart in time than this are different "
+            "events (0: no limit).", type=float, check=lambda v: None if v >= 0 else "must be 0 or more"),
+    Setting("clustering.event_max_docs", 5000, "Largest window clustered event-aware in one piece (the "
+            "pairwise distances take n² memory); a larger window is clustered on the embedding first and "
+            "each cluster then split into its events.", type=int, check=_positive),
     Setting("clustering.assign_quantile", 0.05, "Online assignment: an incident's threshold is this "
             "quantile of its own members' similarity to its centroid.", type=float, check=_unit),
     Setting("clustering.assign_reach", 1.5, "Online assignment: a newcomer may lie this many times farther "

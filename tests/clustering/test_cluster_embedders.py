@@ -33,8 +33,10 @@ def test_e5_default_stage_embeds_each_document_once(sqlite_store, tmp_path):
 
     docs = event_docs("flood", 10) + event_docs("wages", 10)
     sqlite_store.put_documents(docs)
+    # About the cache, not the clustering: half of these synthetic flood posts name no place, which
+    # event-aware incidents leave out (tests/clustering/test_cluster_events.py).
     config = load_config(None, [f"store.path={tmp_path / 'y.sqlite'}", "clustering.min_cluster_size=5",
-                                "clustering.min_samples=3"])
+                                "clustering.min_samples=3", "clustering.event_enabled=false"])
     stage = ClusterStage(config, sqlite_store, clock=Clock(T0 + timedelta(hours=12)))
     assert stage.embedder.name == "e5-query"
     stage.run_once()

@@ -9,6 +9,7 @@ without them incidents simply have no facets.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from yuqing.commands import BaseCommand
 from yuqing.io import ErrorReport, open_input, open_output, read_documents, read_jsonl, write_jsonl
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--embedder", help="embedder name or dotted path (default: clustering.embedder)")
 
     def run(self, args, ctx) -> int:
-        from clustering.embedders import build_embedder, embed_documents
+        from clustering.embedders import EmbeddingCache, build_embedder, embed_documents
         from clustering.engine import EngineParams, Window, recluster
 
         config, report = ctx.config, ctx.report
@@ -40,7 +41,9 @@ class Command(BaseCommand):
         embedder = build_embedder(args.embedder or config["clustering.embedder"], config["clustering.prefix"])
         outcome = None
         if docs:
-            window = Window(docs, embed_documents(docs, embedder), analyses)
+            folder = config["clustering.embedding_cache"]
+            cache = EmbeddingCache(Path(folder).expanduser() / embedder.name) if folder else None
+            window = Window(docs, embed_documents(docs, embedder, cache), analyses)
             now = max(d.published_at for d in docs)
             outcome = recluster(window, [], now, EngineParams.from_config(config, embedder))
         assignments = outcome.assignments if outcome else {}
