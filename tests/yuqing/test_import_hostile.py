@@ -204,7 +204,8 @@ def test_xlsx_zip_bomb_is_refused_quickly_with_bounded_memory(tmp_path):
     assert "Traceback" not in stderr, stderr
     assert result["rc"] == 1
     assert f"{bomb}: refused" in stderr and "nothing was imported" in stderr.lower(), stderr
-    assert result["maxrss"] < 400 * 1024, f"{result['maxrss']} KiB"  # Linux: kilobytes
+    # the bound: refused without using more than 200 MB (measured here: ~71 MB in all)
+    assert result["maxrss"] < 200 * 1024, f"{result['maxrss']} KiB"  # Linux: kilobytes
     assert stored(tmp_path) == {"good-1"}
 
 
