@@ -39,6 +39,7 @@ SETTING_MODULES = (
     "briefings.settings",
     "assessment.settings",
     "dispatch.settings",
+    "enterprise.settings",
 )
 
 

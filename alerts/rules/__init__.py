@@ -5,6 +5,6 @@ from yuqing.registry import Registry
 RULE_TYPES: Registry[Rule] = Registry("rule type", Rule, builtin_modules=tuple(
     f"alerts.rules.{name}" for name in (
         "keyword", "frequency", "spike", "new_term", "sentiment_shift", "rescue_request", "harmful_info",
-        "incident_growth", "calendar_window", "case_match", "source_health")))
+        "incident_growth", "calendar_window", "case_match", "source_health", "enterprise_risk")))
 
 __all__ = ["RULE_TYPES", "EvalContext", "Finding", "Item", "Rule", "RuleSpec"]

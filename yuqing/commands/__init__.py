@@ -37,6 +37,7 @@ COMMANDS = {
     "dispatch": "yuqing.commands.dispatch_cmd",
     "desk": "yuqing.commands.desk",
     "replay": "yuqing.commands.replay",
+    "indicators": "yuqing.commands.indicators",
 }
 
 

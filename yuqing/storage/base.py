@@ -60,7 +60,8 @@ KINDS: dict[str, Kind] = {}
 #: known yet and before anything lists every kind (``yuqing reindex``), so a command or a test
 #: sees all kinds whatever it happened to import (a meta-test keeps this list complete).
 KIND_MODULES = ("yuqing.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
-                "governance.audit", "briefings.archive", "dispatch.records")
+                "governance.audit", "briefings.archive", "dispatch.records",
+                "enterprise.records")
 
 
 def register_kind(kind: Kind) -> Kind:
