@@ -25,7 +25,7 @@ models: $(STAMP)
 
 ## system-deps: Debian packages the tests and the printed reports use: a real redis-server, the Noto CJK
 ## fonts and Pango for PDF reports (WeasyPrint), pdftotext to read them back
-DEB_PACKAGES := redis-server fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+DEB_PACKAGES := redis-server fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils chromium
 system-deps:
 	@missing="$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	if [ -n "$$missing" ]; then \

@@ -17,7 +17,7 @@ setup(
                        "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib",
                        "templates/*.html", "templates/*.css", "static/*.css", "static/*.js", "labels/*.jsonl",
                        "labels/*.json", "knowledge/*.yaml", "data/*.yaml", "data/*.json", "data/*.gz",
-                       "data/*.tsv.gz"]},
+                       "data/*.tsv.gz", "static/*.svg", "static/vendor/echarts/*"]},
     install_requires=[
         "pydantic>=2.5,<3",
         "pyyaml>=6",
@@ -61,7 +61,7 @@ setup(
         "python-docx>=1.1",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4"],
+        "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4", "playwright>=1.40"],
     },
     entry_points={"console_scripts": ["yuqing=yuqing.cli:main"]},
 )

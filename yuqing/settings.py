@@ -71,6 +71,9 @@ SETTINGS = [
             "cookie is signed with the key in the environment variable YUQING_SESSION_SECRET; without it a "
             "random key is made at each start, so restarting the service signs everyone out.",
             type=float, check=_positive),
+    Setting("web.refresh_seconds", 30, "How often the alert queue page asks the service for new alerts (it "
+            "shows a banner with the count and keeps the analyst's place; it never reloads by itself).",
+            type=int, check=_positive),
     # import
     Setting("import.columns", {"id": ["id", "编号", "工单号"], "text": ["text", "内容", "诉求内容", "正文"],
                                "published_at": ["published_at", "时间", "来电时间", "发布时间"],

@@ -42,7 +42,7 @@ def test_phones_masked_for_viewers_and_shown_to_analysts(client):
     assert "13812345678" not in client.get("/rescue", headers={"Authorization": "Bearer t-vic"}).text
     analyst = client.get("/rescue", headers={"Authorization": "Bearer t-ana"}).text
     assert "13812345678" in analyst and "民治街道某小区3栋" in analyst
-    assert '<a href="/alerts/a1">new</a>' in analyst  # the request's alert and where it stands
+    assert '<a href="/alerts/a1">待确认</a>' in analyst  # the request's alert and where it stands (new), in Chinese
 
 
 def test_viewers_cannot_change_alerts(client):

@@ -15,9 +15,12 @@ One ASGI middleware, in front of every route (including 404s and the stylesheet)
   scheme, host and port the request was sent to; otherwise 403. It must also carry the CSRF token
   of its session (form field ``csrf_token`` or header ``X-CSRF-Token``); otherwise 403. Requests
   authenticated by an ``Authorization`` header are exempt from both (a browser never adds that
-  header on its own).
-* **Headers.** A Content-Security-Policy that allows only the service's own stylesheet and forms
-  (no script at all, no framing), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
+  header on its own). Under :data:`SIGNED_LINK_PREFIXES` (a department's 报送单 pages) the session
+  token is not asked for — those routes never read a session; the signed link in the URL is their
+  credential and their forms' token (see :mod:`yuqing.web.department`) — but the origin check holds.
+* **Headers.** A Content-Security-Policy that allows only the service's own stylesheet, scripts
+  (static files: no inline script, no ``eval``), same-origin requests (the queue's refresh) and
+  forms (no framing), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
   ``Referrer-Policy: same-origin`` and ``Cache-Control: no-store`` on pages and API answers.
   (``same-origin`` rather than ``no-referrer``: with ``no-referrer`` browsers send ``Origin: null``
   on the UI's own form posts, which the cross-site check above would then refuse.)
@@ -42,8 +45,8 @@ log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -64,6 +67,9 @@ LENIENT_PATHS = frozenset({"/login", "/static/style.css"})
 
 #: the largest form body read for its CSRF token (the UI's forms are a few hundred bytes)
 MAX_FORM_BYTES = 64 * 1024
+
+#: paths whose forms are authorised by a signed link (checked by their routes), not by a session
+SIGNED_LINK_PREFIXES = ("/dept/",)
 
 MESSAGES = {
     "token": "令牌无效或已失效，请重新登录 (invalid or expired token)",
@@ -99,7 +105,8 @@ class SecurityMiddleware:
         forget = [LEGACY_COOKIE] if LEGACY_COOKIE in request.cookies else []  # a raw token of older versions
         response = await self._check(request, https, forget)
         send = _with_headers(send, https, cacheable=request.url.path.startswith("/static/"), forget=forget)
-        if response is None and request.method not in SAFE_METHODS and request.state.auth_source != "header":
+        if (response is None and request.method not in SAFE_METHODS and request.state.auth_source != "header"
+                and not request.url.path.startswith(SIGNED_LINK_PREFIXES)):
             response, receive = await self._check_csrf(request, receive)
         if response is not None:
             await response(scope, receive, send)
@@ -115,7 +122,7 @@ class SecurityMiddleware:
         try:
             identity = authenticate(request, self.users, self.sessions)
         except InvalidToken as exc:
-            if exc.source == "session" and request.url.path in LENIENT_PATHS:
+            if exc.source == "session" and (request.url.path in LENIENT_PATHS or request.url.path.startswith("/static/")):
                 forget.append(COOKIE)
                 request.state.user, request.state.auth_source, request.state.session = ANONYMOUS, None, None
                 return None

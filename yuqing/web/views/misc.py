@@ -1,0 +1,32 @@
+"""The requests for help (求救) and the sources (数据源) pages."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from yuqing.web.context import Web
+
+
+def routes(web: Web) -> list[Route]:
+    store = web.store
+
+    def rescue_page(request: Request):
+        where = web.where(request)
+        requests_ = store.find_records("rescue_requests", where, order_by="urgency", descending=True,
+                                       limit=200) if where is not None else []
+        states = {}  # where the request's alert stands: acknowledged, dispatched, resolved…
+        for r in requests_:
+            alert_id = getattr(r, "alert_id", None)
+            alert = store.get_record("alerts", alert_id) if alert_id else None
+            if alert is not None:
+                states[r.id] = alert.state
+        view = web.redactor(request)
+        web.audit_view(request, view, requests_, (), target_kind="rescue_requests", detail="求救页")
+        return web.page(request, "rescue.html", view, requests=requests_, request_states=states)
+
+    def sources_page(request: Request):
+        from yuqing.scheduler import recent_failures
+        return web.page(request, "sources.html", web.redactor(request),
+                        sources=store.find_records("sources", order_by="id"), failures=recent_failures(store))
+
+    return [Route("/rescue", rescue_page), Route("/sources", sources_page)]
