@@ -59,7 +59,8 @@ class RescueRequestRule(Rule):
         parts = [f"紧急度 {urgency:.2f}"] + ([f"{people} 人"] if people else []) + \
                 ([f"弱势人群 {'、'.join(vulnerable)}"] if vulnerable else [])
         return Finding(
-            dedup_key=key, title=f"求助：{short(group.get('address') or first.doc.text, 40)}", severity=severity,
+            dedup_key=key, title=rescue_title(group.get("street") or first.street, people, vulnerable,
+                                              list(group.get("needs") or [])), severity=severity,
             summary=short(first.doc.text, 160), doc_ids=list(group["doc_ids"]),
             street=group.get("street") or first.street, category=first.category or "natural_disaster",
             evidence={"urgency": urgency, "vulnerable": len(vulnerable), "volume": len(group["doc_ids"]),
@@ -67,6 +68,22 @@ class RescueRequestRule(Rule):
                       "request_id": group.get("request_id")},
             reasons=["求助信息（" + "，".join(parts) + "）"],
             rescue_request={**group, "street": group.get("street") or first.street})
+
+
+def rescue_title(street, people, vulnerable: list[str], needs: list[str]) -> str:
+    """``求助：民治街道 4人 老人、婴幼儿 转移被困``: the street and what is needed, never the home
+    address or the post's words (titles go to queues, chat groups and mail subjects; the address
+    and phone stay in the request itself, shown in full only to roles that need them)."""
+    from yuqing.vocabulary import labels
+
+    parts = [street or "未定位"]
+    if people:
+        parts.append(f"{people}人")
+    if vulnerable:
+        parts.append(labels("vulnerable", vulnerable))
+    if needs:
+        parts.append(labels("need", needs))
+    return "求助：" + " ".join(parts)
 
 
 def group_items(items: list[Item]) -> list[dict]:

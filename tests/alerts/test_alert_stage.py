@@ -312,3 +312,16 @@ def test_merge_changes_keeps_both_writers_changes():
     ours = {"identities": {"tel:1": "r1", "tel:2": "r2", "tel:3": "r3"}, "seen": 4, "gone": 1}
     theirs = {"identities": {"tel:2": "r2"}, "seen": 3}  # a purge forgot tel:1 and a key
     assert merge_changes(base, ours, theirs) == {"identities": {"tel:2": "r2", "tel:3": "r3"}, "seen": 4}
+
+
+def test_a_rescue_card_title_names_the_street_and_needs_never_the_home(store, make_stage):
+    """Titles reach queues, chat groups and mail subjects: built from the street and the needs, not
+    from the address or the post (which carry the family's home and phone)."""
+    stage = make_stage([{"name": "rescue", "type": "rescue_request"}])
+    rescue = {"is_request": True, "score": 0.95, "phones": ["13800001111"], "address": "民治某小区3栋1502",
+              "people_count": 4, "vulnerable": ["infant"], "needs": ["evacuation"], "urgency": 0.85}
+    put(store, "民治某小区3栋1502被困，电话13800001111", rescue=rescue, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [alert] = alerts_of(store)
+    assert alert.title == "求助：民治街道 4人 婴幼儿 转移被困"
+    assert "某小区" not in alert.title and "1380000" not in alert.title

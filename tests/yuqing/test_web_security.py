@@ -277,3 +277,11 @@ def test_limits_are_capped_and_filters_checked(client, store):
     assert client.get("/api/alerts?state=bogus").status_code == 400
     assert client.get("/alerts?severity=purple").status_code == 400
     assert client.get("/alerts?state=&severity=").status_code == 200  # the filter form's "all"
+
+
+def test_a_rescue_title_in_the_rules_own_words_is_shown_whole_an_address_title_masked():
+    from yuqing.web.redact import rescue_title
+
+    assert rescue_title("求助：民治街道 4人 婴幼儿 转移被困", "民治街道") == "求助：民治街道 4人 婴幼儿 转移被困"
+    assert rescue_title("求助：民治街道 碧水龙庭", "民治街道") == "求助：民治街道****"  # not vocabulary words
+    assert rescue_title("求助：民治街道碧水龙庭3栋1502", "民治街道") == "求助：民治街道****"

@@ -11,6 +11,8 @@ Search highlights are made *after* masking, from the masked title and text, so a
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional, Sequence
 
@@ -116,6 +118,19 @@ class SearchView:
     hits: list[HitView] = field(default_factory=list)
 
 
+#: a title the rescue rule writes today (alerts.rules.rescue_request.rescue_title): a street (or 未定位),
+#: a people count and Chinese labels of groups and needs; no address, no digits but the count
+def _safe_rescue_title() -> "re.Pattern[str]":
+    from yuqing.vocabulary import NEEDS, VULNERABLE
+
+    words = "|".join(re.escape(w) for w in sorted(set(VULNERABLE.values()) | set(NEEDS.values()), key=len, reverse=True))
+    return re.compile(rf"^(?:[\u4e00-\u9fff]{{1,12}}(?:街道|镇|乡)|未定位)(?: \d{{1,4}}人)?"
+                      rf"(?: (?:{words})(?:、(?:{words}))*){{0,2}}$")
+
+
+_SAFE_RESCUE_TITLE = _safe_rescue_title()
+
+
 def rescue_title(title: str, street: Optional[str] = None) -> str:
     """``求助：民治街道某小区3栋`` → ``求助：民治街道****``.
 
@@ -124,6 +139,8 @@ def rescue_title(title: str, street: Optional[str] = None) -> str:
     if not title.startswith(RESCUE_TITLE_PREFIX):
         return title
     rest = title[len(RESCUE_TITLE_PREFIX):].rstrip("…")
+    if _SAFE_RESCUE_TITLE.match(rest):  # the rule's own words: street, people, groups, needs
+        return title
     masked = mask_address(rest)
     if masked == rest:  # nothing but a street
         return title
