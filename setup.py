@@ -11,7 +11,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["yuqing*", "crawlers*", "nlp*", "clustering*", "alerts*",
                                     "event_calendar*", "case_library*", "governance*", "rendering*",
-                                    "assessment*", "briefings*", "dispatch*", "enterprise*"]),
+                                    "assessment*", "briefings*", "dispatch*", "enterprise*", "desk*"]),
     include_package_data=True,
     package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.jsonl", "*.csv", "*.html", "*.css", "*.js", "*.md",
                        "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib",

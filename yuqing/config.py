@@ -40,6 +40,7 @@ SETTING_MODULES = (
     "assessment.settings",
     "dispatch.settings",
     "enterprise.settings",
+    "desk.settings",
 )
 
 
