@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import DEPT, DISTRICT, OFFICE, T0, mail_link, put_alert
+from conftest import DEPT, DISTRICT, OFFICE, RESCUE, T0, mail_link, put_alert
 
 from dispatch import orders
 from dispatch.deadlines import DispatchStage, chase
@@ -70,7 +70,6 @@ def test_the_service_job_withdraws_orders_of_closed_alerts_and_resends_failed_no
 
     _smtp, http = receivers
     config, _ = write_config()
-    from conftest import RESCUE
     put_alert(store)
     put_alert(store, "a2")
     http.responses["/hook"] = (500, {"error": "down"})

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import DEPT, PDF, PHONE, PNG, LiveWeb, mail_link, put_alert
+from conftest import DEPT, PDF, PHONE, PNG, RESCUE, LiveWeb, mail_link, put_alert
 
 ANALYST = {"Authorization": "Bearer t-ana"}
 
@@ -198,7 +198,6 @@ def test_a_rescue_team_entry_sees_personal_data_and_the_view_is_audited(store, w
     from dispatch.orders import dispatch_alert
     from dispatch import links
     from governance import audit
-    from conftest import RESCUE
 
     config, _path = write_config()
     put_alert(store)
