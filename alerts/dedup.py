@@ -76,13 +76,14 @@ class AlertBook:
 
     def apply(self, rule_name: str, finding: Finding, severity: str, reasons: list[str], now: datetime,
               extra: dict[str, Any], realert_minutes: int, silences: list[dict],
-              notify_if: Callable[[Alert], bool] = lambda alert: True) -> Outcome:
+              notify_if: Callable[[Alert], bool] = lambda alert: True, key: Optional[str] = None) -> Outcome:
         """Open or update the alert for ``finding``; say whether it should be notified.
 
         ``notify_if`` says whether an alert due a notification gets one (severity floor, notifiers
-        configured); ``notified_at`` is then written with the alert, in the same write.
+        configured); ``notified_at`` is then written with the alert, in the same write. ``key``
+        replaces the rule's own de-dup key (``incident:ID``: one card per incident for every rule).
         """
-        key = dedup_key(rule_name, finding)
+        key = key or dedup_key(rule_name, finding)
         silence = silenced(silences, rule_name, finding.street, finding.category, now)
         result: dict[str, Any] = {}
 
@@ -90,7 +91,7 @@ class AlertBook:
             if alert.state not in OPEN_ALERT_STATES:
                 result["closed"] = True
                 return None
-            merged = _merge(alert, finding, severity, reasons, now, result, realert_minutes)
+            merged = _merge(alert, finding, severity, reasons, now, result, realert_minutes, rule_name)
             result["notify"] = bool(merged is not None and result.get("notify") and silence is None
                                     and notify_if(merged))
             if result["notify"]:
@@ -133,20 +134,30 @@ def _new_alert(rule_name, key, finding, severity, reasons, now, extra) -> Alert:
 
 
 def _merge(alert: Alert, finding: Finding, severity: str, reasons: list[str], now: datetime,
-           result: dict, realert_minutes: int) -> Optional[Alert]:
+           result: dict, realert_minutes: int, rule_name: Optional[str] = None) -> Optional[Alert]:
     new_docs = [d for d in finding.doc_ids if d not in set(alert.doc_ids)]
     raised = severity_rank(severity) < severity_rank(alert.severity)
-    if not new_docs and not raised:
+    by_rule = dict(getattr(alert, "rule_reasons", None) or {alert.rule: list(getattr(alert, "reasons", None) or [])})
+    new_rule = rule_name is not None and rule_name not in by_rule
+    if not new_docs and not raised and not new_rule:
         result["event"] = "unchanged"
         return None
+    if rule_name is not None:  # every rule's latest reasons stay on the card (one card per incident)
+        by_rule[rule_name] = list(reasons)
+        if new_rule:
+            record_change(alert, "system", alert.state, alert.state, f"新信号（{rule_name}）：" + "；".join(reasons), now)
+        setattr(alert, "rule_reasons", by_rule)
+        setattr(alert, "rules", list(by_rule))
+        reasons = [r for rule_reasons in by_rule.values() for r in rule_reasons]
     alert.doc_ids = (alert.doc_ids + new_docs)[-MAX_DOC_IDS:]
     if raised:
         record_change(alert, "system", alert.state, alert.state,
                       f"新证据：级别由 {name(alert.severity)} 升至 {name(severity)}；" + "；".join(reasons), now)
         alert.severity = higher(alert.severity, severity)
-    alert.title = finding.title
-    if finding.summary:
-        alert.summary = finding.summary
+    if rule_name is None or rule_name == alert.rule:  # another rule's signal adds reasons, not a new title
+        alert.title = finding.title
+        if finding.summary:
+            alert.summary = finding.summary
     alert.calendar = sorted(set(alert.calendar) | set(finding.calendar))
     if finding.similar_cases:
         alert.similar_cases = [SimilarCase(**c) for c in finding.similar_cases]
@@ -156,7 +167,7 @@ def _merge(alert: Alert, finding: Finding, severity: str, reasons: list[str], no
     last = getattr(alert, "notified_at", None)
     due = last is None or now - datetime.fromisoformat(last) >= timedelta(minutes=realert_minutes)
     result["event"] = "raised" if raised else "updated"
-    result["notify"] = raised or due
+    result["notify"] = raised or (due and bool(new_docs))
     return alert
 
 

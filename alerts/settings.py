@@ -50,6 +50,10 @@ SETTINGS = [
             type=int, check=lambda v: None if v >= 0 else "must be 0 or more"),
     Setting("alerts.pending_minutes", 360, "How long a stored document without an analysis is waited for before "
             "rules see it on its text alone.", type=int, check=_positive),
+    Setting("alerts.one_card_per_incident", True, "Every rule that fires on an incident (growth, sentiment "
+            "shift, precedent, harmful posts or keywords grouped by incident) updates one card for that incident, "
+            "with every rule's reasons and the strongest colour, instead of a card per rule. Requests for help keep "
+            "a card each.", type=bool),
     Setting("alerts.realert_minutes", 60, "An open alert updated with new evidence is notified again only after "
             "this long (or at once when its severity rises). A rule may set its own `realert_minutes`.",
             type=int, check=_positive),

@@ -99,7 +99,8 @@ class AlertEngine:
 
         New alerts and their deliveries are written by :meth:`flush`, once per rule.
         """
-        self._enrich(finding, now, self.book.is_new(dedup_key(rule.name, finding)))
+        key = self.card_key(rule, finding)
+        self._enrich(finding, now, self.book.is_new(key))
         severity, reasons = grade(finding.severity or rule.spec.severity, finding.evidence, rule.spec.max_severity)
         route = self.dispatcher.route_of_parts(finding.street, finding.category)
         realert = rule.spec.realert_minutes if rule.spec.realert_minutes is not None else self.config["alerts.realert_minutes"]
@@ -108,10 +109,19 @@ class AlertEngine:
                                   {"department": route.department, "contacts": route.contacts},
                                   realert, list(self.config["alerts.silences"]),
                                   notify_if=lambda a: severity_rank(a.severity) <= floor
-                                  and self.dispatcher.has_notifiers(route))
+                                  and self.dispatcher.has_notifiers(route), key=key)
         if outcome.notify:
             self._outbox.append((outcome.alert, outcome.event, now))
         return outcome
+
+    def card_key(self, rule: Rule, finding: Finding) -> str:
+        """The card a finding belongs to: ``incident:ID`` for every rule that names an incident (one
+        card per real event, ``alerts.one_card_per_incident``), else the rule's own key. Requests for
+        help keep a card each: the desk works them one by one."""
+        if (self.config["alerts.one_card_per_incident"] and finding.incident_id
+                and finding.rescue_request is None):
+            return f"incident:{finding.incident_id}"
+        return dedup_key(rule.name, finding)
 
     def flush(self) -> None:
         """Write the alerts opened since the last flush, then queue their deliveries."""

@@ -325,3 +325,35 @@ def test_a_rescue_card_title_names_the_street_and_needs_never_the_home(store, ma
     [alert] = alerts_of(store)
     assert alert.title == "求助：民治街道 4人 婴幼儿 转移被困"
     assert "某小区" not in alert.title and "1380000" not in alert.title
+
+
+def test_an_incidents_growth_and_sentiment_shift_raise_one_card_with_both_reasons(store, make_stage):
+    """One real event, one card: the growth rule and the sentiment-shift rule both fire on the same
+    incident and the queue shows a single card carrying both reasons at the stronger colour."""
+    stage = make_stage([{"name": "grow", "type": "incident_growth", "severity": "yellow"},
+                        {"name": "mood", "type": "sentiment_shift", "severity": "orange",
+                         "options": {"scope": "incident", "threshold": 0.6, "min_rise": 0.2, "min_docs": 5}}])
+    store.put_records("incidents", [incident("inc1", size=20, growth=3.0, negative=0.8, at=T0)])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [card] = alerts_of(store)
+    assert card.dedup_key == "incident:inc1" and card.incident_id == "inc1"
+    assert set(card.rules) == {"grow", "mood"} and card.severity in ("orange", "red")
+    reasons = "；".join(card.reasons)
+    assert "增长率" in reasons and "负面占比" in reasons
+    # a later cycle with the same signals adds no card
+    store.put_records("incidents", [incident("inc1", size=30, growth=3.5, negative=0.85, at=T0 + timedelta(minutes=5))])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=6))
+    assert len(alerts_of(store)) == 1
+
+
+def test_one_card_per_incident_can_be_switched_off(store, make_stage):
+    stage = make_stage([{"name": "grow", "type": "incident_growth", "severity": "yellow"},
+                        {"name": "mood", "type": "sentiment_shift", "severity": "orange",
+                         "options": {"scope": "incident", "threshold": 0.6, "min_rise": 0.2, "min_docs": 5}}],
+                       one_card_per_incident=False)
+    store.put_records("incidents", [incident("inc1", size=20, growth=3.0, negative=0.8, at=T0)])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    assert sorted(a.rule for a in alerts_of(store)) == ["grow", "mood"]
