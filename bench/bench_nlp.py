@@ -26,7 +26,7 @@ from nlp.train import data  # noqa: E402
 from nlp.train.embeddings import embed_cached  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []  # (figure, ours, goal, published)
-PARTS = ("sentiment", "weibo21", "checked", "thucnews", "project", "speed", "cascade")
+PARTS = ("sentiment", "weibo21", "checked", "cold", "thucnews", "project", "speed", "cascade")
 
 
 def row(name, value, goal="", published=""):
@@ -72,6 +72,25 @@ def bench_weibo21(args, models):
     p1, sy, p2 = _rumor(models, texts, "weibo21-test", args.limit, y)
     row("Weibo21 test macro-F1, stage 1 (all)", f1(y, p1 >= 0.5, "macro"), "≥ 0.91", "~0.91 MDFEND")
     row(f"Weibo21 test macro-F1, stage 2 ({len(sy)}-row subset)", f1(sy, p2 >= 0.5, "macro"), "≥ 0.91", "~0.91")
+
+
+def bench_cold(args, models):
+    """COLD test (real offensive comments): does the incitement type fire on offensive text? The model
+    was never trained on COLD; this is the measurement the issue asks for before any training."""
+    texts, y = data.cold("test")
+    y = np.array(y)
+    j = models["harmful"].labels.index("incitement")
+    p1, _ = stage_probs(models["harmful"], texts)
+    said = p1[:, j] >= 0.5
+    row(f"COLD test accuracy, incitement as offensive, stage 1 ({len(texts):,}; {y.mean():.0%} offensive)",
+        float(np.mean(said == y)), "≥ 0.82", "~0.81 COLDetector (paper)")
+    row("COLD test: offensive comments flagged / safe comments flagged, stage 1",
+        f"{said[y == 1].mean():.3f} / {said[y == 0].mean():.3f}")
+    row("COLD test accuracy of always answering 'safe' (baseline)", float(np.mean(y == 0)))
+    sub, sy = data.subset(texts, list(y), args.limit)
+    _, p2 = stage_probs(models["harmful"], sub, "cold-test")
+    row(f"COLD test accuracy, incitement as offensive, stage 2 ({len(sub)}-row subset)",
+        float(np.mean((p2[:, j] >= 0.5) == np.array(sy))), "≥ 0.82")
 
 
 def bench_checked(args, models):

@@ -94,6 +94,18 @@ def thucnews(split: str) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
+def cold(split: str) -> tuple[list[str], list[int]]:
+    """COLD (thu-coai/COLDataset, Apache-2.0): real comments on race, gender and region; label 1 =
+    offensive. The project's real set for ``incitement`` (issue 11); measured only so far."""
+    texts, labels = [], []
+    for row in _csv_rows(data_root() / "cold" / f"{split}.csv"):
+        text = (row.get("TEXT") or "").strip()
+        if text and row.get("label") in ("0", "1"):
+            texts.append(text)
+            labels.append(int(row["label"]))
+    return texts, labels
+
+
 def project_set(name: str, split: str) -> list[dict]:
     """Rows of ``nlp/datasets/<name>_<split>.jsonl`` (the project's own labelled sets)."""
     path = PROJECT_SETS / f"{name}_{split}.jsonl"
