@@ -12,7 +12,8 @@ class NewTermRule(Rule):
     """Raise when a term unseen for ``lookback_days`` in its street/category shows up in ``min_docs`` docs.
 
     Terms are the analysis keywords (the document's jieba tokens when it has none). The rule learns
-    silently for ``warmup_hours`` after it first runs, so a fresh install does not flag every word.
+    silently for ``warmup_hours`` after it first runs, and again for every street (or category) it
+    meets for the first time, so neither a fresh install nor a new street flags every word.
     """
 
     summary = "a term never seen before in a street/category over the look-back"
@@ -23,8 +24,9 @@ class NewTermRule(Rule):
 
     def evaluate(self, ctx: EvalContext) -> list[Finding]:
         now = ctx.now.timestamp()
+        warmup = self.opts.get("warmup_hours", 24) * 3600
         started = ctx.state.setdefault("started", now)
-        learning = now - started < self.opts.get("warmup_hours", 24) * 3600
+        groups_started = ctx.state.setdefault("groups_started", {})  # group -> when the rule first saw it
         seen = ctx.state.setdefault("seen", {})      # group -> term -> last day seen
         fresh = ctx.state.setdefault("fresh", {})    # group|term -> doc ids while below min_docs
         lookback = self.opts.get("lookback_days", 30)
@@ -36,6 +38,10 @@ class NewTermRule(Rule):
             if not self.matches(item):
                 continue
             group = self.group_of(item, self.opts.get("group_by", "street"))
+            # a street the rule has never seen has no vocabulary yet: every word would be "new" (a
+            # replay of the 2021 storm raised 742 such cards), so each group learns for its own warm-up
+            first = groups_started.setdefault(str(group), started if group in seen else now)
+            learning = now - started < warmup or now - first < warmup
             terms = (item.analysis.keywords if item.analysis and item.analysis.keywords else item.tokens)
             known = seen.setdefault(group, {})
             for term in set(terms):

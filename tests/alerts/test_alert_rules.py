@@ -157,3 +157,17 @@ def test_source_health_blocked_and_flatlined():
                JsonRecord(id="rss-c", state="ok", last_success=(T0 - timedelta(hours=1)).isoformat())]
     found = r.evaluate(ctx(sources=sources))
     assert sorted(f.dedup_key for f in found) == ["forum-a", "news-b"]
+
+
+def test_new_term_learns_a_street_it_meets_for_the_first_time_before_flagging():
+    """A replay of the 2021 storm raised 742 new-term cards: each town seen for the first time after the
+    rule's warm-up had no vocabulary, so every word in it was "new". A new street learns first."""
+    r = rule({"type": "new_term", "options": {"min_docs": 2, "warmup_hours": 1, "lookback_days": 30}})
+    state = {}
+    assert r.evaluate(ctx([item("x", keywords=["物业"])], state=state, now=T0)) == []
+    later = T0 + timedelta(hours=2)  # the rule's own warm-up is over
+    newcomer = [item("x", keywords=["暴雨", "积水"], at=later, street="大浪街道") for _ in range(3)]
+    assert r.evaluate(ctx(newcomer, state=state, now=later)) == []  # 大浪 is learning its words
+    after = later + timedelta(hours=2)
+    fresh = [item("x", keywords=["断网"], at=after, street="大浪街道") for _ in range(2)]
+    assert [f.dedup_key for f in r.evaluate(ctx(fresh, state=state, now=after))] == ["大浪街道|断网"]
