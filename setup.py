@@ -11,7 +11,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["yuqing*", "crawlers*", "nlp*", "clustering*", "alerts*",
                                     "event_calendar*", "case_library*", "governance*", "rendering*",
-                                    "assessment*", "briefings*", "dispatch*", "enterprise*", "desk*"]),
+                                    "assessment*", "briefings*", "dispatch*", "enterprise*", "desk*",
+                                    "deployment*"]),
     include_package_data=True,
     package_data={"": ["*.yaml", "*.yml", "*.txt", "*.json", "*.jsonl", "*.csv", "*.html", "*.css", "*.js", "*.md",
                        "*.npz", "*.gz", "*.pt", "*.safetensors", "*.joblib",
@@ -35,6 +36,8 @@ setup(
         "scrapy>=2.11",
         "scrapy-redis>=0.9",
         "redis>=5",
+        # more than one machine (deployment/): metrics of every process
+        "prometheus-client>=0.20",
         "trafilatura>=1.8",
         "charset-normalizer>=3",
         "opencc-python-reimplemented>=0.1.7",

@@ -41,6 +41,7 @@ SETTING_MODULES = (
     "dispatch.settings",
     "enterprise.settings",
     "desk.settings",
+    "deployment.settings",
 )
 
 

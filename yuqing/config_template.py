@@ -23,6 +23,7 @@ DEMO_OVERRIDES = {
     "crawl.download_delay": "the replay site is local: a shorter delay keeps the story live",
     "crawl.demo.speed": "the three-day story in about 18 minutes",
     "alerts.routing": "the demo's streets and their departments",
+    "briefings.today_interval": "the 简报 page holds the daily report of the demo's story, rewritten every two minutes",
     "web.users": "the demo's analyst and viewer, tokens only from the environment",
     "store.elasticsearch.username": "read from the environment (${ES_USER:-}) when moving to Elasticsearch",
     "store.elasticsearch.password": "read from the environment (${ES_PASSWORD:-})",

@@ -52,3 +52,11 @@ class TransitionError(YuqingError):
 
 class StageUnavailable(YuqingError):
     """A pipeline stage is not installed yet or cannot run (its dependency is missing)."""
+
+
+class LeaseLost(YuqingError):
+    """A singleton process (``cluster``, ``alert``) no longer holds its lease; it stops its work."""
+
+
+class StaleToken(LeaseLost):
+    """A write carried a fencing token older than the newest one issued: a newer holder exists."""

@@ -30,6 +30,7 @@ from yuqing.errors import NotConfigured, StageUnavailable
 from yuqing.pipeline import STAGES, Stage, StageReport, stage_class
 from yuqing.records import DEFAULT_TZ, now
 from yuqing.storage.base import JsonRecord, Kind, Range, Store, register_kind
+from yuqing.storm import crawl_interval, storm_mode
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +131,24 @@ class Service:
         self._stages: dict[str, Stage] = {}
         self._stop = threading.Event()
         self.scheduler: Optional[BackgroundScheduler] = None
+        self._crawl_base: dict[str, int] = {}  # crawl job id → the source's own interval
+        self._storm_on = False  # the storm mode the crawl intervals follow (yuqing.storm)
+        self._storm_lock = threading.Lock()
 
     # jobs -----------------------------------------------------------------------------------------
     def discover(self) -> dict[str, JobSpec]:
         """Jobs from the config: one per crawl source, one per installed pipeline stage."""
         intervals = {"analyze": "service.analyze_interval", "cluster": "service.cluster_interval",
-                     "calendar": "service.calendar_interval", "alert": "service.alert_interval"}
+                     "calendar": "service.calendar_interval", "alert": "service.alert_interval",
+                     "watch": "assess.watch_interval"}
         if self.crawl:
+            storm = storm_mode(self.store)  # while it is on, crawls come more often (平急转换)
+            self._storm_on = storm.on
             for source in _crawl_sources(self.config):
                 name = source["name"]
+                self._crawl_base[f"crawl:{name}"] = int(source.get("interval", 600))
                 self.specs[f"crawl:{name}"] = JobSpec(
-                    f"crawl:{name}", int(source.get("interval", 600)),
+                    f"crawl:{name}", crawl_interval(self.config, storm, int(source.get("interval", 600))),
                     lambda n=name: _crawl_stage(self.config, self.store, n))
         for name in STAGES:
             try:
@@ -159,10 +167,22 @@ class Service:
             from briefings.schedule import BriefingStage  # the daily report (舆情日报): see briefings/
             self.specs["briefings"] = JobSpec("briefings", int(self.config["briefings.check_interval"]),
                                               lambda: BriefingStage.from_config(self.config, self.store))
+        if self.config["briefings.today_interval"]:
+            from briefings.schedule import TodayReportStage  # the report of the day so far, for the archive page
+            self.specs["briefings_today"] = JobSpec("briefings_today", int(self.config["briefings.today_interval"]),
+                                                    lambda: TodayReportStage.from_config(self.config, self.store))
+        if self.config["enterprise.check_interval"]:
+            from enterprise.schedule import ScoringStage  # 欠薪/停工/外迁 scores, monthly and after an import
+            self.specs["enterprise"] = JobSpec("enterprise", int(self.config["enterprise.check_interval"]),
+                                               lambda: ScoringStage.from_config(self.config, self.store))
         if self.config["dispatch.check_interval"]:
             from dispatch.deadlines import DispatchStage  # 报送 chasing and escalation: see dispatch/
             self.specs["dispatch"] = JobSpec("dispatch", int(self.config["dispatch.check_interval"]),
                                              lambda: DispatchStage.from_config(self.config, self.store))
+        if self.config["storm.auto_on_red_warning"] or self.config["storm.auto_requests"]:
+            from desk.storm import StormWatchStage  # storm mode on by itself (平急转换): see desk/storm.py
+            self.specs["storm"] = JobSpec("storm", int(self.config["service.alert_interval"]),
+                                          lambda: StormWatchStage.from_config(self.config, self.store))
         return self.specs
 
     def stage(self, job_id: str) -> Stage:
@@ -190,7 +210,35 @@ class Service:
             processed=report.processed, created=report.created, errors=report.errors, detail=report.detail)])
         if error is None:
             log.info("%s", report.line())
+        self.follow_storm_mode()
         return report
+
+    def follow_storm_mode(self) -> None:
+        """Crawl intervals follow storm mode: shortened while it is on, each source crawled at once when
+        it comes on, back to their own when it goes off (:func:`yuqing.storm.crawl_interval`)."""
+        if self.scheduler is None or not self._crawl_base:
+            return
+        try:
+            storm = storm_mode(self.store)
+        except Exception as exc:  # noqa: BLE001 - the store's trouble is the next job's to report
+            log.warning("could not read storm mode: %s", exc)
+            return
+        with self._storm_lock:
+            if storm.on == self._storm_on:
+                return
+            self._storm_on = storm.on
+            start = now() + timedelta(seconds=1) if storm.on else None
+            for job_id, base in self._crawl_base.items():
+                interval = crawl_interval(self.config, storm, base)
+                self.specs[job_id].interval = interval
+                try:
+                    self.scheduler.reschedule_job(job_id, jobstore="store", trigger=IntervalTrigger(
+                        seconds=interval, start_date=start, timezone=DEFAULT_TZ))
+                except JobLookupError:
+                    log.warning("crawl job %s is not scheduled; its interval follows storm mode at the next start",
+                                job_id)
+        log.info("storm mode %s: crawl intervals %s", "on" if storm.on else "off",
+                 ", ".join(f"{j} {self.specs[j].interval}s" for j in sorted(self._crawl_base)))
 
     def _schedule_retry(self, job_id: str) -> None:
         spec = self.specs.get(job_id)
@@ -202,18 +250,24 @@ class Service:
                                misfire_grace_time=int(self.config["service.misfire_grace_seconds"]))
 
     # lifecycle ------------------------------------------------------------------------------------
+    def jobstore(self) -> BaseJobStore:
+        """Where the schedule is kept: the store, so a restart resumes it. The processes of a
+        multi-machine deployment (deployment.roles) keep theirs in memory, each its own jobs."""
+        return StoreJobStore(self.store)
+
     def start(self) -> BackgroundScheduler:
         global _SERVICE
         _SERVICE = self
         self.discover()
+        jobstore = self.jobstore()
         scheduler = BackgroundScheduler(
-            jobstores={"store": StoreJobStore(self.store)},
+            jobstores={"store": jobstore},
             executors={"default": ThreadPoolExecutor(max_workers=4)},
             job_defaults={"coalesce": True, "max_instances": 1,
                           "misfire_grace_time": int(self.config["service.misfire_grace_seconds"])},
             timezone=self.config["service.timezone"])
-        for record in self.store.find_records("scheduler_jobs"):  # jobs no longer configured
-            if record.id not in self.specs and not record.id.startswith("retry:"):
+        for record in self.store.find_records("scheduler_jobs") if isinstance(jobstore, StoreJobStore) else []:
+            if record.id not in self.specs and not record.id.startswith("retry:"):  # jobs no longer configured
                 self.store.delete_record("scheduler_jobs", record.id)
         first = now() + timedelta(seconds=1)
         for spec in self.specs.values():

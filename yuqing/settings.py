@@ -12,8 +12,16 @@ def _users(value):
     return check_users(value)
 
 
+def _not_negative_int(value):
+    return None if value >= 0 else "must be 0 or more"
+
+
 def _not_negative(value):
     return None if value >= 0 else "must be 0 (keep forever) or a number of days"
+
+
+def _storm_factor(value):
+    return None if 0 < value <= 1 else "must be greater than 0 and at most 1 (0.2: five times as often)"
 
 
 SETTINGS = [
@@ -26,6 +34,12 @@ SETTINGS = [
     Setting("store.elasticsearch.username", "", "Elasticsearch user; use ${ES_USER} to read it from the environment."),
     Setting("store.elasticsearch.password", "", "Elasticsearch password; use ${ES_PASSWORD}.", secret=True),
     Setting("store.elasticsearch.index_prefix", "yuqing", "Prefix of every index and template the engine creates."),
+    Setting("store.elasticsearch.shards", 1, "Primary shards of each monthly document index and of the analyses "
+            "index (the index template); more shards spread a storm's writes over the nodes of a cluster. Applies "
+            "to indices created after the change.", type=int, check=_positive),
+    Setting("store.elasticsearch.replicas", 0, "Replicas of every index the engine creates; 1 or more on a "
+            "cluster of three nodes, so that a stopped node loses nothing and searches go on. Existing indices: "
+            "PUT /yuqing-*/_settings {\"number_of_replicas\": N}.", type=int, check=_not_negative_int),
     Setting("store.elasticsearch.request_timeout", 30.0, "Seconds before an Elasticsearch request fails.",
             type=float, check=_positive),
     Setting("store.elasticsearch.retry_max_seconds", 300.0, "Longest wait between retries while Elasticsearch "
@@ -40,6 +54,29 @@ SETTINGS = [
             "ID numbers) is kept after the request was last seen; then it is erased from the request and masked "
             "in the alert built from it, keeping street, needs, counts and times for statistics. 0 keeps it "
             "forever.", type=int, check=_not_negative),
+    # storm mode (平急转换): everything it changes, in one place (read through yuqing/storm.py)
+    Setting("storm.keywords", ["求救", "被困", "救援"], "While storm mode is on, the search and social sources also "
+            "search these words, after the event's own keywords and places (given when switching on: `yuqing desk "
+            "storm on --keywords … --places …`).", type=list),
+    Setting("storm.crawl_interval_factor", 0.2, "While storm mode is on, every source's crawl interval is "
+            "multiplied by this (0.2: a source crawled every 10 minutes is crawled every 2), and each source is "
+            "crawled once at once.", type=float, check=_storm_factor),
+    Setting("storm.min_crawl_interval", 30, "The shortest crawl interval storm mode makes, in seconds (politeness to "
+            "the sites); a source whose own interval is shorter keeps it.", type=int, check=_positive),
+    Setting("storm.auto_on_red_warning", True, "Switch storm mode on by itself (audited as `system`) when a red "
+            "natural-disaster alert is raised; requests for help, rumours and frauds do not count as a warning. "
+            "Storm mode is never switched off by itself.", type=bool),
+    Setting("storm.auto_requests", 10, "Switch storm mode on by itself when this many new requests for help reach "
+            "the desk's board within `storm.auto_minutes` (counted since the last switch); 0 turns this off.",
+            type=int, check=lambda v: None if v >= 0 else "must be 0 (off) or a number of requests"),
+    Setting("storm.auto_minutes", 10.0, "The window of `storm.auto_requests`, in minutes.", type=float,
+            check=_positive),
+    Setting("storm.desk_contacts", [], "The desk (救援台): contacts (e-mail addresses; phone numbers or user ids for "
+            "chat @-mentions) that get every request for help and every disaster rumour or fraud card while storm "
+            "mode is on, whatever its severity or route; personal data masked as in every notification.",
+            type=list),
+    Setting("storm.desk_notifiers", [], "The notifiers (names in `alerts.notifiers`) that carry the desk's cards "
+            "while storm mode is on; empty: every configured notifier.", type=list),
     # service
     Setting("service.timezone", "Asia/Shanghai", "Zone for schedules and for times without an offset."),
     Setting("service.analyze_interval", 30, "Seconds between runs of the analysis stage.", type=int, check=_positive),
@@ -60,11 +97,12 @@ SETTINGS = [
     Setting("web.enabled", True, "Serve the analyst web UI from `yuqing run`.", type=bool),
     Setting("web.host", "127.0.0.1", "Address the web UI listens on."),
     Setting("web.port", 8686, "Port of the web UI.", type=int),
-    Setting("web.users", {}, "Users of the web UI: name → {role: viewer|analyst|responder|admin, token: ${ENV}, "
-            "password_hash: ${ENV}, streets: [民治街道, …]}. Only analysts, responders and admins see phone "
-            "numbers and addresses in full; only admins read the audit log (/admin/audit). A user with "
-            "`streets` sees only those streets' alerts, incidents, documents, requests for help and "
-            "statistics (absent: all streets). password_hash is made by `python -m yuqing.users "
+    Setting("web.users", {}, "Users of the web UI: name → {role: viewer|analyst|responder|admin|owner, token: "
+            "${ENV}, password_hash: ${ENV}, streets: [民治街道, …], projects: [id, …]}. Only analysts, responders and "
+            "admins see phone numbers and addresses in full; only admins read the audit log (/admin/audit). A user "
+            "with `streets` sees only those streets' alerts, incidents, documents, requests for help and "
+            "statistics (absent: all streets). An owner (项目负责人) sees only the 稳评 pages of the projects in "
+            "`projects` and of those they create, never the queue. password_hash is made by `python -m yuqing.users "
             "hash-password`; sign in at /login with the token or the name and password.",
             type=dict, check=_users),
     Setting("web.session_hours", 12.0, "How long a sign-in at /login (or with ?token=) lasts. The session "

@@ -38,6 +38,7 @@ COMMANDS = {
     "desk": "yuqing.commands.desk",
     "replay": "yuqing.commands.replay",
     "indicators": "yuqing.commands.indicators",
+    "status": "yuqing.commands.status",
 }
 
 

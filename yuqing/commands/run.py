@@ -21,6 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="run every stage once, then exit")
         parser.add_argument("--no-crawl", action="store_true", help="with --once: skip crawling")
         parser.add_argument("--no-web", action="store_true", help="do not serve the web UI")
+        parser.add_argument("--role", default="all", metavar="ROLES",
+                            help="the part of the service this process runs on a multi-machine deployment: crawl, "
+                            "analyze, cluster, alert, web, or several separated by commas; all (the default) "
+                            "runs everything in one process, as on one machine (see deployment/roles.py)")
         parser.add_argument("--as-of", metavar="TIME", help="with --once: evaluate as if the clock read TIME "
                             "(e.g. 2021-07-20T18:00+08:00), to replay a past day for a drill or a review; "
                             "nothing is crawled. Use a copy of the store: the alert cursor moves to TIME")
@@ -32,8 +36,11 @@ class Command(BaseCommand):
         if args.as_of and not args.once:
             raise InputError("--as-of replays one pass: use it with --once")
         at = _as_of(args.as_of) if args.as_of else None
+        roles = _roles(args.role)
+        if roles != ["all"] and args.once:
+            raise InputError("--once runs every stage in one process: use it with --role all")
         demo = None
-        if config["service.demo"] and at is None:
+        if config["service.demo"] and at is None and (roles == ["all"] or "crawl" in roles):
             demo = _start_demo(config)
         try:
             if args.once:
@@ -46,6 +53,8 @@ class Command(BaseCommand):
                 for report in reports:
                     print(report.line(), file=sys.stderr)
                 return 1 if any(r.errors for r in reports) else 0
+            if roles != ["all"]:
+                return self._serve_roles(ctx, roles)
             return self._serve(args, ctx, scheduler)
         finally:
             if demo is not None:
@@ -77,6 +86,36 @@ class Command(BaseCommand):
                 web.stop()
             ctx.store.flush()
         return 0
+
+    def _serve_roles(self, ctx, roles: list[str]) -> int:
+        from deployment.roles import Deployment
+
+        deployment = Deployment(ctx.config, ctx.store, roles)
+
+        def on_signal(signum, _frame):
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            deployment.request_stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        deployment.start()
+        print(f"roles {','.join(roles)}: health and metrics on http://{deployment.ops.address}/healthz and "
+              "/metrics", file=sys.stderr, flush=True)
+        try:
+            while not deployment.wait(1.0):
+                pass
+        finally:
+            deployment.stop()
+            ctx.store.flush()
+        return 0
+
+
+def _roles(value: str) -> list[str]:
+    if value.strip() == "all":  # the single process imports nothing of deployment/
+        return ["all"]
+    from deployment.roles import parse_roles
+
+    return parse_roles(value)
 
 
 def _as_of(value: str):

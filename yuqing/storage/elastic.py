@@ -36,8 +36,9 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
 
     def __init__(self, hosts: Sequence[str], *, index_prefix: str = "yuqing", spool_dir: str | Path = "data",
                  request_timeout: float = 30.0, retry_max_seconds: float = 300.0, batch_size: int = 2000,
-                 username: str = "", password: str = ""):
+                 username: str = "", password: str = "", shards: int = 1, replicas: int = 0):
         self.prefix = index_prefix.lower()
+        self.shards, self.replicas = shards, replicas  # of new indices (see elastic_schema)
         self.batch_size = batch_size
         self.retry_max_seconds = retry_max_seconds
         self.spool = DocumentSpool(Path(spool_dir).expanduser() / f"es-spool-{self.prefix}")
@@ -62,16 +63,18 @@ class ElasticsearchStore(ClientMixin, RecordsMixin, Store):
                    request_timeout=config["store.elasticsearch.request_timeout"],
                    retry_max_seconds=config["store.elasticsearch.retry_max_seconds"],
                    batch_size=config["store.batch_size"], username=config["store.elasticsearch.username"],
-                   password=config["store.elasticsearch.password"])
+                   password=config["store.elasticsearch.password"], shards=config["store.elasticsearch.shards"],
+                   replicas=config["store.elasticsearch.replicas"])
 
     # set-up ---------------------------------------------------------------------------------------
     def _ensure(self) -> None:
         """Templates and fixed indices, created on first use (idempotent)."""
         if self._ready:
             return
-        self.es.indices.put_index_template(name=f"{self.prefix}-docs", **S.document_template(self.prefix))
-        for suffix, mappings in (("analyses", S.ANALYSIS_MAPPINGS), ("state", S.STATE_MAPPINGS)):
-            self._create_index(f"{self.prefix}-{suffix}", mappings)
+        self.es.indices.put_index_template(name=f"{self.prefix}-docs",
+                                           **S.document_template(self.prefix, self.shards, self.replicas))
+        self._create_index(f"{self.prefix}-analyses", S.ANALYSIS_MAPPINGS, {"number_of_shards": self.shards})
+        self._create_index(f"{self.prefix}-state", S.STATE_MAPPINGS)
         self._ready = True
 
     @property

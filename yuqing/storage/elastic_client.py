@@ -92,7 +92,8 @@ class ClientMixin:
 
         if not self.es.indices.exists(index=name):
             try:
-                self.es.indices.create(index=name, mappings=mappings, settings={**S.SMALL_INDEX, **(settings or {})})
+                self.es.indices.create(index=name, mappings=mappings, settings={
+                    **S.SMALL_INDEX, "number_of_replicas": getattr(self, "replicas", 0), **(settings or {})})
             except BadRequestError as exc:  # created meanwhile by another thread or process
                 if "resource_already_exists" not in str(exc):
                     raise

@@ -66,13 +66,17 @@ STATE_MAPPINGS: dict[str, Any] = {"dynamic": False, "properties": {"value": {"ty
 SMALL_INDEX = {"number_of_shards": 1, "number_of_replicas": 0}
 
 
-def document_template(prefix: str) -> dict[str, Any]:
-    """The composable template of the monthly document indices, with their alias."""
+def document_template(prefix: str, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    """The composable template of the monthly document indices, with their alias.
+
+    One shard and no replica on one node; on a cluster, ``store.elasticsearch.shards`` and
+    ``store.elasticsearch.replicas`` (a replica keeps every document when one node stops).
+    """
     return {
         "index_patterns": [f"{prefix}-docs-*"],
         "priority": 200,
         "template": {
-            "settings": {**SMALL_INDEX, "refresh_interval": "1s"},
+            "settings": {"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "1s"},
             "mappings": DOCUMENT_MAPPINGS,
             "aliases": {f"{prefix}-docs": {}},
         },
