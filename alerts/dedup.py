@@ -76,12 +76,14 @@ class AlertBook:
 
     def apply(self, rule_name: str, finding: Finding, severity: str, reasons: list[str], now: datetime,
               extra: dict[str, Any], realert_minutes: int, silences: list[dict],
-              notify_if: Callable[[Alert], bool] = lambda alert: True, key: Optional[str] = None) -> Outcome:
+              notify_if: Callable[[Alert], bool] = lambda alert: True, key: Optional[str] = None,
+              tags: Optional[dict[str, Any]] = None) -> Outcome:
         """Open or update the alert for ``finding``; say whether it should be notified.
 
         ``notify_if`` says whether an alert due a notification gets one (severity floor, notifiers
         configured); ``notified_at`` is then written with the alert, in the same write. ``key``
         replaces the rule's own de-dup key (``incident:ID``: one card per incident for every rule).
+        ``tags`` are fields the card gets when it has none yet (``desk_topic``), new or updated.
         """
         key = key or dedup_key(rule_name, finding)
         silence = silenced(silences, rule_name, finding.street, finding.category, now)
@@ -92,6 +94,9 @@ class AlertBook:
                 result["closed"] = True
                 return None
             merged = _merge(alert, finding, severity, reasons, now, result, realert_minutes, rule_name)
+            for tag, value in (tags or {}).items():
+                if merged is not None and getattr(merged, tag, None) is None:
+                    setattr(merged, tag, value)
             result["notify"] = bool(merged is not None and result.get("notify") and silence is None
                                     and notify_if(merged))
             if result["notify"]:
@@ -111,7 +116,7 @@ class AlertBook:
             if not result.get("closed"):
                 return Outcome(alert, result.get("event", "unchanged"), result.get("notify", False), silence)
             self._open.pop(key, None)  # type: ignore[union-attr]
-        alert = _new_alert(rule_name, key, finding, severity, reasons, now, extra)
+        alert = _new_alert(rule_name, key, finding, severity, reasons, now, {**extra, **(tags or {})})
         notify = silence is None and notify_if(alert)
         if notify:
             setattr(alert, "notified_at", now.isoformat())

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Sequence
 
 from alerts.notifiers import NOTIFIERS, Notifier
 from alerts.routing import Route, Router
@@ -70,12 +70,16 @@ class Dispatcher:
         """A pending delivery per notifier of the alert's route; returns how many."""
         return self.enqueue_many([(alert, event, now)], extra_contacts)
 
-    def enqueue_many(self, outbox: list[tuple[Alert, str, datetime]], extra_contacts: list[str] = ()) -> int:
-        """Pending deliveries for several (alert, event, time), written in one batch."""
+    def enqueue_many(self, outbox: list[tuple[Alert, str, datetime]], extra_contacts: list[str] = (),
+                     extra_notifiers: Sequence[str] = ()) -> int:
+        """Pending deliveries for several (alert, event, time), written in one batch: one per notifier
+        of the alert's route and of ``extra_notifiers`` (the desk's in storm mode), each also for
+        ``extra_contacts``."""
         records = []
         for alert, event, now in outbox:
             route = self.route_of(alert)
             names = route.notifiers if route.notifiers is not None else list(self.notifiers)
+            names = list(dict.fromkeys([*names, *extra_notifiers]))
             records += [JsonRecord(id=stable_id(alert.id, name, event, now.isoformat())[:24], alert_id=alert.id,
                                    notifier=name, event=event, state="pending", attempts=0, cycles=0,
                                    last_error=None, created_at=now.isoformat(), extra_contacts=list(extra_contacts))

@@ -1,4 +1,10 @@
-"""The pipeline stage ``alert``: evaluate every rule over what is new, raise, route, escalate, notify."""
+"""The pipeline stage ``alert``: evaluate every rule over what is new, raise, route, escalate, notify.
+
+The emergency desk's cards carry ``desk_topic`` (:func:`desk_topic`: a request for help, or a rumour
+or fraud in a natural disaster). While storm mode is on (:mod:`yuqing.storm`), they are notified to
+the desk too: ``storm.desk_contacts`` through ``storm.desk_notifiers``, whatever their severity or
+route (``alerts.notify_min_severity`` and a route without notifiers do not hold them back).
+"""
 from __future__ import annotations
 
 import json
@@ -18,6 +24,7 @@ from yuqing.errors import ConflictError, NotConfigured
 from yuqing.pipeline import Stage, StageReport
 from yuqing.records import now as _now, severity_rank
 from yuqing.storage.base import JsonRecord
+from yuqing.storm import storm_mode
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +85,7 @@ class AlertEngine:
         self.cache: dict = {}  # work shared by the rules of one cycle; emptied at each cycle
         self.book = AlertBook(store)
         self._outbox: list = []
+        self._desk_outbox: list = []  # the desk's cards in storm mode: also to the desk's contacts
 
     @classmethod
     def from_config(cls, config, store, providers: bool = True) -> "AlertEngine":
@@ -105,14 +113,28 @@ class AlertEngine:
         route = self.dispatcher.route_of_parts(finding.street, finding.category)
         realert = rule.spec.realert_minutes if rule.spec.realert_minutes is not None else self.config["alerts.realert_minutes"]
         floor = severity_rank(self.config["alerts.notify_min_severity"])
+        topic = desk_topic(finding)
+        to_desk = topic is not None and self.storm_on() and bool(self.desk_notifiers())
         outcome = self.book.apply(rule.name, finding, severity, finding.reasons + reasons, now,
                                   {"department": route.department, "contacts": route.contacts},
                                   realert, list(self.config["alerts.silences"]),
-                                  notify_if=lambda a: severity_rank(a.severity) <= floor
-                                  and self.dispatcher.has_notifiers(route), key=key)
+                                  notify_if=lambda a: to_desk or (severity_rank(a.severity) <= floor
+                                                                  and self.dispatcher.has_notifiers(route)),
+                                  key=key, tags={"desk_topic": topic} if topic else None)
         if outcome.notify:
-            self._outbox.append((outcome.alert, outcome.event, now))
+            (self._desk_outbox if to_desk else self._outbox).append((outcome.alert, outcome.event, now))
         return outcome
+
+    def storm_on(self) -> bool:
+        """Whether storm mode is on, read once per cycle (the cache is emptied at each cycle)."""
+        if "storm_on" not in self.cache:
+            self.cache["storm_on"] = storm_mode(self.store).on
+        return self.cache["storm_on"]
+
+    def desk_notifiers(self) -> list[str]:
+        """The configured notifiers that carry the desk's cards (``storm.desk_notifiers``, else all)."""
+        names = list(self.config["storm.desk_notifiers"]) or list(self.dispatcher.notifiers)
+        return [name for name in names if name in self.dispatcher.notifiers]
 
     def card_key(self, rule: Rule, finding: Finding) -> str:
         """The card a finding belongs to: ``incident:ID`` for every rule that names an incident (one
@@ -128,6 +150,9 @@ class AlertEngine:
         self.book.flush()
         outbox, self._outbox = self._outbox, []
         self.dispatcher.enqueue_many(outbox)
+        desk, self._desk_outbox = self._desk_outbox, []
+        if desk:
+            self.dispatcher.enqueue_many(desk, list(self.config["storm.desk_contacts"]), self.desk_notifiers())
 
     def _enrich(self, finding: Finding, now: datetime, fresh: bool) -> None:
         """Calendar context for every finding; similar past cases for a new incident alert."""
@@ -207,6 +232,10 @@ class AlertStage(Stage):
             state = json.loads(before)
             try:
                 findings = self.engine.evaluate(rule, batch.items, batch.incidents, now, state, sources)
+                if rule.memory_first and json.dumps(state, sort_keys=True, default=str) != before:
+                    self._save_state(key, state)  # before its cards (Rule.memory_first)
+                    before = self._states[key]
+                    state = json.loads(before)  # as kept (merged with another writer's change)
                 requests = []
                 for finding in findings:
                     outcome = self.engine.raise_finding(rule, finding, now)
@@ -224,15 +253,7 @@ class AlertStage(Stage):
             if json.dumps(state, sort_keys=True, default=str) != before:
                 states[key] = state
         for key, state in states.items():  # remembered only once the alerts are written
-            stored = self.store.get_state(key) or {}
-            if json.dumps(stored, sort_keys=True, default=str) != self._states[key]:
-                # another writer changed it since it was read (a retention purge forgetting erased
-                # phones and addresses): writing ours over it would bring them back, so this cycle's
-                # changes are merged into what the store holds now
-                log.info("alert rule state %s was changed by another writer; merging this cycle's changes", key)
-                state = merge_changes(json.loads(self._states[key]), state, stored)
-            self.store.set_state(key, state)
-            self._states[key] = json.dumps(state, sort_keys=True, default=str)
+            self._save_state(key, state)
         if batch.items:
             _desk_followups(self.store, batch.items, now, report)
         self.store.set_state(CURSOR_KEY, batch.cursor)
@@ -245,6 +266,30 @@ class AlertStage(Stage):
                          f"{events.get('raised', 0) + events.get('updated', 0)} updated, {escalated} escalated, "
                          f"{delivered['sent']} sent, {delivered['pending']} deliveries pending")
         return report
+
+    def _save_state(self, key: str, state: dict) -> None:
+        """Keep a rule's memory, merged with what another writer changed since it was read."""
+        stored = self.store.get_state(key) or {}
+        if json.dumps(stored, sort_keys=True, default=str) != self._states[key]:
+            # another writer changed it since it was read (a retention purge forgetting erased
+            # phones and addresses): writing ours over it would bring them back, so this cycle's
+            # changes are merged into what the store holds now
+            log.info("alert rule state %s was changed by another writer; merging this cycle's changes", key)
+            state = merge_changes(json.loads(self._states[key]), state, stored)
+        self.store.set_state(key, state)
+        self._states[key] = json.dumps(state, sort_keys=True, default=str)
+
+
+def desk_topic(finding: Finding) -> Optional[str]:
+    """The emergency desk's business (one of :data:`yuqing.storm.DESK_TOPICS`), or ``None``: a request
+    for help (``rescue``), or a rumour or fraud about a natural disaster (``rumor``, ``fraud``: dam
+    breaches, death tolls, fake rescue numbers and donation links)."""
+    if finding.rescue_request is not None:
+        return "rescue"
+    harmful = (finding.evidence or {}).get("harmful_type")
+    if harmful in ("rumor", "fraud") and finding.category == "natural_disaster":
+        return harmful
+    return None
 
 
 def keep_requests(store, requests: list[tuple[str, dict, str]], now: datetime) -> None:

@@ -106,7 +106,15 @@ class DocumentPipeline(_CrawlerPipeline):
 
 
 class ExactDuplicatePipeline(_CrawlerPipeline):
-    """Drops an item whose id, or whose exact text, was already yielded in this crawl."""
+    """Drops an item whose id was already yielded in this crawl, and a page whose exact text was (one
+    article reached under two URLs).
+
+    A post the platform numbers (``native_id``) is kept whatever its text: two ids are two posts,
+    and identical reposts of a request for help (转发扩散) are its spread. Dropping the second of two
+    copies when both fell into one crawl lost it for good once newer posts pushed it past the next
+    crawl's first page (paging stops at a stored page); the parent links copies as near-duplicates
+    (``duplicate_of``) whichever crawl brings them.
+    """
 
     def open_spider(self) -> None:
         self.ids: set[str] = set()
@@ -116,7 +124,7 @@ class ExactDuplicatePipeline(_CrawlerPipeline):
         spider = self.spider
         doc = item["document"]
         digest = hashlib.sha1((doc.get("title") or "").encode() + b"\x1f" + doc["text"].encode()).hexdigest()
-        if doc["id"] in self.ids or (digest in self.texts and not doc.get("thread_id")):
+        if doc["id"] in self.ids or (digest in self.texts and not doc.get("thread_id") and not doc.get("native_id")):
             spider.crawler.stats.inc_value("yuqing/exact_duplicates")
             raise DropItem(f"exact duplicate of an item of this crawl: {doc.get('url') or doc['id']}", log_level="INFO")
         self.ids.add(doc["id"])

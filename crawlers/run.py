@@ -8,7 +8,8 @@ what it had sent.
 
 Job fields: ``source`` (validated entry), ``crawl`` (the ``crawl.`` section), ``cursor``
 (``since``, ``seen``, ``validators``), ``now`` (reference time for relative dates, optional),
-``redis_run_key`` (with ``crawl.redis_url``).
+``redis_run_key`` (with ``crawl.redis_url``), ``storm_terms`` (what storm mode adds to the search and
+social sources' queries, :func:`yuqing.storm.search_terms`).
 """
 from __future__ import annotations
 
@@ -60,6 +61,8 @@ def run_job(job: dict[str, Any], emit: Callable[[dict], None]) -> dict[str, Any]
     crawler.yuqing_emit = emit
     if crawl.get("keywords") and "keywords" not in source:
         source = {**source, "_global_keywords": crawl["keywords"]}
+    if job.get("storm_terms"):  # storm mode (平急转换): the event's keywords and places, searched first
+        source = {**source, "_storm_terms": list(job["storm_terms"])}
     process.crawl(crawler, source=source, cursor=make_cursor(job.get("cursor") or {}), now=now)
     process.start()
     stats = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in crawler.stats.get_stats().items()}

@@ -30,6 +30,7 @@ from yuqing.pipeline import Stage, StageReport
 from yuqing.privacy import mask_text
 from yuqing.records import DEFAULT_TZ, Document, parse_record
 from yuqing.storage.base import Store
+from yuqing.storm import crawl_interval, search_terms, storm_mode
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +82,11 @@ class CrawlStage(Stage):
             since = (datetime.fromisoformat(cursor["last_success"])
                      - timedelta(seconds=int(self.crawl["overlap_seconds"]))).isoformat()
         crawl = {k: v for k, v in self.crawl.items() if k != "sources"}
-        interval = max(int(self.source.get("interval") or 600), 1)
+        storm = storm_mode(self.store)  # 专项采集: the event's words searched, crawls more often
+        interval = max(crawl_interval(self.config, storm, int(self.source.get("interval") or 600)), 1)
         source = {**self.source, "max_pages": self.source.get("max_pages") or int(self.crawl["max_pages"])}
         return {"source": source, "crawl": crawl, "now": self.now.isoformat() if self.now else None,
+                "storm_terms": search_terms(self.config, storm),
                 "cursor": {"since": since, "seen": cursor.get("seen", []), "validators": cursor.get("validators", {}),
                            "complete": not cursor.get("in_progress", False)},
                 "redis_run_key": str(int(time.time() // interval)),

@@ -12,5 +12,6 @@ with them, as functions the web board and ``yuqing desk`` call:
 * :mod:`desk.rumours` — disaster rumours with their spread and the official denial (辟谣).
 * :mod:`desk.review` — after an event (复盘): times to first sight, verification, rescue.
 * :mod:`desk.replay` — play a past event's posts through the engine on a replay clock (演练).
-* :mod:`desk.storm` — the storm-mode switch (平急转换), a state other packages can read.
+* :mod:`desk.storm` — the storm-mode switch (平急转换), by hand or by itself on a red warning or a burst
+  of requests; the stages read it through :mod:`yuqing.storm`.
 """

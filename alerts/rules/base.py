@@ -134,6 +134,11 @@ class Rule:
     required_options: tuple[str, ...] = ()
     #: documentation line for the README meta-test
     summary = ""
+    #: True for a rule whose memory only maps identities to card keys (re-reading an item with it
+    #: gives the same keys, and counts nothing twice): the stage saves it *before* writing the
+    #: rule's cards, so a service killed in between never leaves a card its memory does not know.
+    #: Other memories (baselines, counts) are saved after the cards, and a killed cycle is re-read.
+    memory_first = False
 
     def __init__(self, spec: RuleSpec) -> None:
         self.spec = spec

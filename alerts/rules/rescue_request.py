@@ -21,6 +21,10 @@ class RescueRequestRule(Rule):
     """
 
     summary = "every new distinct request for help, graded by urgency; immediate"
+    # phone/address → request key, saved before the cards: a service killed after writing a card but
+    # before saving this found the same request under a new key when an earlier repost came in (a
+    # second row on the desk's board, a second card)
+    memory_first = True
     options = {"min_score": {"type": "number", "minimum": 0, "maximum": 1},
                "red_urgency": {"type": "number", "minimum": 0, "maximum": 1},
                "orange_urgency": {"type": "number", "minimum": 0, "maximum": 1}}

@@ -119,6 +119,12 @@ class SourceSpider(scrapy.Spider):
         value = self.source.get(key)
         return default if value is None else value
 
+    def search_terms(self) -> list[str]:
+        """What a searching source searches: in storm mode the event's keywords and places first
+        (专项采集, :func:`yuqing.storm.search_terms`), then its own ``keywords`` or else ``crawl.keywords``."""
+        own = self.opt("keywords") or self.source.get("_global_keywords") or []
+        return list(dict.fromkeys(str(t) for t in [*(self.source.get("_storm_terms") or []), *own] if str(t).strip()))
+
     def parse_time(self, value: Any) -> Optional[datetime]:
         return parse_chinese_datetime(value, now=self.now)
 

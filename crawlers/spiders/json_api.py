@@ -33,7 +33,13 @@ def with_param(url: str, key: str, value: str) -> str:
 
 @SPIDERS.register("json_api")
 class JsonApiSpider(SourceSpider):
-    """A JSON list endpoint; paths pick the list, id, text, time, author, metrics and next token."""
+    """A JSON list endpoint; paths pick the list, id, text, time, author, metrics and next token.
+
+    With ``query_param`` the endpoint is a search: it is asked once per term (the source's
+    ``keywords``, else ``crawl.keywords``; in storm mode the event's keywords and places first),
+    the term in that query parameter. Without it, the endpoint is a timeline read as it is (storm
+    mode then only crawls it more often).
+    """
 
     source_type = "social"
     options = {
@@ -51,10 +57,18 @@ class JsonApiSpider(SourceSpider):
         "metrics": Option(dict, default={}, help="metric → path: {likes: like_count, reposts: …}"),
         "next_path": Option(str, help="path to the next-page token (empty or missing: last page)"),
         "next_param": Option(str, default="cursor", help="query parameter that carries the token"),
+        "query_param": Option(str, help="query parameter that carries a search term: the API is asked once "
+                                        "per term (keywords, crawl.keywords, storm mode's event words)"),
+        "keywords": Option(list, help="search terms for query_param (default: crawl.keywords)"),
     }
 
     def start_requests(self):
-        yield self.request(self.opt("url"), self.parse, list_page=True)
+        param, terms = self.opt("query_param"), self.search_terms()
+        if not (param and terms):
+            yield self.request(self.opt("url"), self.parse, list_page=True)
+            return
+        for term in terms:
+            yield self.request(with_param(self.opt("url"), param, term), self.parse, list_page=True)
 
     def parse(self, response):
         if self.not_modified(response) or not self.text_response(response):

@@ -12,7 +12,8 @@ class SearchSpider(ListingSpider):
     """A listing whose first pages are a search URL template filled with each keyword.
 
     ``url_template`` holds ``{keyword}``; the keyword is URL-quoted in ``query_encoding`` (some
-    sites expect GBK). Keywords come from the source's ``keywords`` or else ``crawl.keywords``.
+    sites expect GBK). Keywords come from the source's ``keywords`` or else ``crawl.keywords``; in
+    storm mode the event's keywords and places come first (:meth:`SourceSpider.search_terms`).
     """
 
     empty_list_is_error = False
@@ -26,7 +27,7 @@ class SearchSpider(ListingSpider):
     def start_urls_list(self) -> list[str]:
         template = self.opt("url_template")
         encoding = self.opt("query_encoding", "utf-8")
-        keywords = self.opt("keywords") or self.source.get("_global_keywords") or []
+        keywords = self.search_terms()
         if not keywords:
             self.logger.warning("source %s: no keywords to search; set keywords or crawl.keywords", self.name)
         return [template.replace("{keyword}", quote(str(k).encode(encoding))) for k in keywords]

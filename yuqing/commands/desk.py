@@ -15,7 +15,10 @@
 * ``review [--since T] [--until T] --format json`` — the review after an event (复盘).
 * ``rumours [--since T] [--until T] [--incident ID] [--keyword W …] --format json`` — rumour claims
   and their denials; ``link-denial CLAIM DOC --by NAME``.
-* ``storm on|off --by NAME [--note TEXT]`` — the storm-mode switch (audited).
+* ``storm on --keywords W … --places P … --by NAME [--note TEXT]`` — storm mode (平急转换) for an event:
+  its keywords and places searched by the search and social sources, crawls more often, the desk's
+  cards first in the queue and notified to the desk; ``storm off --by NAME`` switches back;
+  ``storm status``. Audited.
 
 Everything a command changes is kept in the row's history with ``--by`` and the time, and audited.
 """
@@ -99,6 +102,10 @@ class Command(BaseCommand):
         storm.add_argument("state", choices=("on", "off", "status"))
         storm.add_argument("--note", default="")
         storm.add_argument("--event", help="the event storm mode is for (a name or an incident id)")
+        storm.add_argument("--keywords", nargs="+", action="extend", default=[], metavar="WORD",
+                           help="with on: the event's words the search and social sources search (暴雨 内涝)")
+        storm.add_argument("--places", nargs="+", action="extend", default=[], metavar="PLACE",
+                           help="with on: the event's places, searched too (民治街道 碧水龙庭)")
         changing = {"set", "claim", "release", "note", "assign", "merge", "split", "undo-followup", "export",
                     "import", "link-denial", "storm"}
         for name, p in sub.choices.items():
@@ -228,17 +235,24 @@ class Command(BaseCommand):
     def _storm(self, args, ctx) -> int:
         from desk import storm
 
+        if args.state != "on" and (args.keywords or args.places):
+            raise InputError("--keywords and --places go with `storm on` (the event storm mode is for)")
         if args.state == "status":
             state = storm.current(ctx.store)
         else:
             if not args.by:
                 raise InputError("say who switches storm mode (--by NAME)")
-            state = storm.switch(ctx.store, args.state == "on", by=args.by, note=args.note, event=args.event)
+            state = storm.switch(ctx.store, args.state == "on", by=args.by, note=args.note, event=args.event,
+                                 keywords=args.keywords, places=args.places)
         if args.format == "json":
             print(_dump({k: v for k, v in state.items() if k != "history"}))
-        else:
-            print(("应急模式：开启" if state["on"] else "应急模式：关闭") + (f"（{state['by']}，{state['since']}）"
-                                                                 if state.get("by") else ""))
+            return 0
+        print(("应急模式：开启" if state["on"] else "应急模式：关闭") + (f"（{state['by']}，{state['since']}）"
+                                                             if state.get("by") else ""))
+        if state["on"]:
+            for label, words in (("关键词", state.get("keywords")), ("地点", state.get("places"))):
+                if words:
+                    print(f"  {label}：{'、'.join(words)}")
         return 0
 
     # hand-over -----------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ KINDS: dict[str, Kind] = {}
 #: sees all kinds whatever it happened to import (a meta-test keeps this list complete).
 KIND_MODULES = ("yuqing.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
                 "governance.audit", "briefings.archive", "dispatch.records",
-                "enterprise.records")
+                "enterprise.records", "assessment.projects")
 
 
 def register_kind(kind: Kind) -> Kind:
@@ -81,7 +81,7 @@ def all_kinds() -> dict[str, Kind]:
 register_kind(Kind("incidents", R.Incident, fields=("category", "streets", "last_seen", "first_seen", "state", "size"),
                    text_fields=("label", "keywords"), time_field="last_seen"))
 register_kind(Kind("alerts", R.Alert, fields=("rule", "severity", "state", "street", "category", "incident_id",
-                                              "created_at", "assignee", "dedup_key"),
+                                              "created_at", "assignee", "dedup_key", "desk_topic"),
                    text_fields=("title", "summary"), time_field="created_at"))
 register_kind(Kind("cases", R.Case, fields=("categories", "district", "street", "start"),
                    text_fields=("title", "summary", "trigger", "outcome", "keywords", "lessons", "measures")))

@@ -5,7 +5,9 @@ and limits are those of what they may see. "Sort by severity" asks the store one
 time (red first), so the most severe alerts are never cut off by the page limit. The page polls
 ``/api/queue`` (the counts and the newest alert's time) every ``web.refresh_seconds`` and offers
 the new alerts in a banner instead of reloading under the analyst's cursor. Saved views are kept
-in the browser (``localStorage``, per browser and user): they are filter sets, not data.
+in the browser (``localStorage``, per browser and user): they are filter sets, not data. While storm
+mode is on (平急转换), the desk's cards — requests for help, disaster rumours and frauds — come first,
+each part in the asked order (:data:`STORM_FIRST`).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from starlette.routing import Route
 from yuqing.errors import ConflictError, NotFound, TransitionError
 from yuqing.records import ALERT_STATES, OPEN_ALERT_STATES, SEVERITIES
 from yuqing.storage.base import Range
+from yuqing.storm import DESK_TOPICS, storm_mode
 from yuqing.web.context import DOCS_PER_ALERT, Web, doc_ids_of
 from yuqing.web.params import alert_filters, filter_param, int_param, time_range
 from yuqing.web.views import export
@@ -39,29 +42,48 @@ SORTS = {"severity": "按级别", "newest": "最新在前", "oldest": "最早在
 MAX_BULK = 500
 
 
-def queue(store, where: Optional[dict], *, sort: str = "severity", limit: int = PAGE_SIZE, offset: int = 0) -> list:
-    """One page of the queue: ``where`` already scoped; by severity (red first) or by time."""
+#: Storm mode's order (平急转换): the desk's cards (requests for help, disaster rumours and frauds) first
+STORM_FIRST = {"desk_topic": list(DESK_TOPICS)}
+
+
+def queue(store, where: Optional[dict], *, sort: str = "severity", limit: int = PAGE_SIZE, offset: int = 0,
+          first: Optional[dict] = None) -> list:
+    """One page of the queue: ``where`` already scoped; by severity (red first) or by time.
+
+    With ``first`` (conditions on fields the other alerts leave out, such as :data:`STORM_FIRST`),
+    the alerts matching it come before the others, each part in the asked order.
+    """
     if where is None:
         return []
-    if sort != "severity":
-        return store.find_records("alerts", where, order_by="created_at",
-                                  descending=sort == "newest", limit=limit, offset=offset)
-    asked = where.get("severity")
-    found: list = []
-    for severity in SEVERITIES:  # one query per severity, so the page is cut in the right place
-        if asked and severity != asked:
+    groups = [where] if not first else [{**where, **first}, {**where, **{name: None for name in first}}]
+    parts: list[dict] = []  # one query per group and severity, so the page is cut in the right place
+    for group in groups:
+        if sort != "severity":
+            parts.append(group)
             continue
-        conditions = {**where, "severity": severity}
+        asked = where.get("severity")
+        parts += [{**group, "severity": severity} for severity in SEVERITIES if not asked or severity == asked]
+    descending = sort != "oldest"
+    if len(parts) == 1:
+        return store.find_records("alerts", parts[0], order_by="created_at", descending=descending, limit=limit,
+                                  offset=offset)
+    found: list = []
+    for conditions in parts:
         count = store.count_records("alerts", conditions) if offset else None
         if count is not None and offset >= count:
             offset -= count
             continue
         found += store.find_records("alerts", conditions, order_by="created_at",
-                                    descending=True, limit=limit - len(found), offset=offset)
+                                    descending=descending, limit=limit - len(found), offset=offset)
         offset = 0
         if len(found) >= limit:
             break
     return found
+
+
+def storm_first(store) -> Optional[dict]:
+    """The queue's ``first`` while storm mode is on (:mod:`yuqing.storm`), else ``None``."""
+    return STORM_FIRST if storm_mode(store).on else None
 
 
 def counts(store, where: Optional[dict]) -> dict[str, dict[str, int]]:
@@ -152,7 +174,7 @@ def routes(web: Web) -> list[Route]:
                                      f"{', '.join(SORTS)})")
         where = web.where(request, conditions)
         offset = int_param(request, "offset", 0, 1_000_000, minimum=0)
-        alerts = queue(store, where, sort=sort, limit=limit, offset=offset)
+        alerts = queue(store, where, sort=sort, limit=limit, offset=offset, first=storm_first(store))
         return where, alerts, sort, offset
 
     def home(request: Request):
