@@ -54,6 +54,10 @@ PAGE_MODULES = [
     "yuqing.web.views.search",     # 检索 with facets, search API and export
     "yuqing.web.views.library",    # 案例库, 风险日历
     "yuqing.web.views.misc",       # 求救, 数据源
+    "yuqing.web.views.reports",    # 简报: the archive, one report and its files, writing one now
+    "yuqing.web.views.enterprise",  # 企业: enterprises with their current scores, one enterprise's page
+    "yuqing.web.views.assessment",  # 稳评: projects, assessment pages, report downloads, the watch
+    "yuqing.web.views.desk",       # 应急值守: rescue board, team view, hand-over, rumours, review
 ]
 
 

@@ -42,10 +42,38 @@
     return base;
   }
 
+  // monthly series (the enterprise page): one line per series, a gap for a missing month, up to two
+  // y axes; "thresholds" (series name → value) are drawn as dashed lines
+  var LINE_COLORS = ["#1d2a44", "#c62828", "#ef6c00", "#2e7d32", "#6a1b9a"];
+  function lines(data) {
+    var thresholds = data.thresholds || {};
+    return {
+      tooltip: {trigger: "axis", renderMode: "richText"},
+      legend: {top: 0},
+      grid: {left: 64, right: data.axes.length > 1 ? 72 : 24, top: 48, bottom: 28},
+      xAxis: {type: "category", data: data.buckets},
+      yAxis: data.axes.map(function (name, index) {
+        return {type: "value", name: name, max: data.max, minInterval: data.integer ? 1 : 0,
+                splitLine: {show: index === 0}};
+      }),
+      series: data.series.map(function (line, index) {
+        var color = LINE_COLORS[index % LINE_COLORS.length];
+        var series = {name: line.name, type: "line", yAxisIndex: line.axis || 0, data: line.data,
+                      itemStyle: {color: color}, lineStyle: {color: color}};
+        if (thresholds[line.name] !== undefined) {
+          series.markLine = {silent: true, symbol: "none", label: {show: false},
+                             lineStyle: {type: "dashed", color: color}, data: [{yAxis: thresholds[line.name]}]};
+        }
+        return series;
+      })
+    };
+  }
+
   document.querySelectorAll("[data-chart]").forEach(function (element) {
     var data = read(element.getAttribute("data-chart"));
     if (!data || typeof echarts === "undefined") { return; }
-    var option = data.kind === "volume" ? volume(data) : stats(data, element.getAttribute("data-part"));
+    var option = data.kind === "volume" ? volume(data)
+      : data.kind === "lines" ? lines(data) : stats(data, element.getAttribute("data-part"));
     var chart = echarts.init(element, null, {renderer: "canvas"});
     chart.setOption(option);
     element.setAttribute("data-ready", "1");
