@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from assessment.card import CardError, ProjectCard, load_card, parse_card
+from assessment.card import CardError, ProjectCard, card_from_text, load_card, parse_card
 from assessment.model import Assessment
 
-__all__ = ["Assessment", "CardError", "ProjectCard", "assess", "load_card", "parse_card"]
+__all__ = ["Assessment", "CardError", "ProjectCard", "assess", "card_from_text", "load_card", "parse_card"]
 
 
 def assess(card: ProjectCard, store, config, *, library=None, calendar=None, knowledge=None,

@@ -1,8 +1,10 @@
 """The project card (项目卡): what ``yuqing assess`` reads, in YAML or JSON (CONTRACT.md ``project``).
 
 Only ``name`` and ``summary`` are required. Besides the contract's fields a card may give
-``distances`` (metres from the site to the nearest homes, schools, hospitals), ``night_work`` and
-``place_words`` (other names of the place, used to find posts). A field the card does not know is
+``distances`` (metres from the site to the nearest homes, schools, hospitals), ``night_work``,
+``place_words`` (other names of the place, used to find posts) and ``id`` (the project's short name
+in the store, the web UI's addresses and a project owner's ``web.users`` entry; by default one made
+from the name, :func:`project_id`). A field the card does not know is
 an error, so a misspelt ``procedure:`` cannot silently switch off the procedure check.
 
 Errors name the file and the field: ``p.yaml: field 'timeline.1.date': …``; :func:`load_card`
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Optional
@@ -77,6 +80,10 @@ class MilestoneItem(_Part):
         return max(self.end or self.date, self.date)
 
 
+#: a project id: letters, digits, ``-``, ``_`` and ``.``, at most 64 (it appears in addresses and config)
+PROJECT_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
 class ProjectCard(_Part):
     name: str = Field(min_length=1)
     summary: str = Field(min_length=1)
@@ -93,6 +100,7 @@ class ProjectCard(_Part):
     distances: Distances = Field(default_factory=Distances)
     night_work: bool = False
     place_words: list[str] = Field(default_factory=list)
+    id: Optional[str] = Field(default=None, pattern=PROJECT_ID)
 
     @field_validator("keywords", "place_words", "stakeholders")
     @classmethod
@@ -107,6 +115,16 @@ class ProjectCard(_Part):
             if current is None:
                 return None
         return current
+
+    @property
+    def project_id(self) -> str:
+        return project_id(self)
+
+
+def project_id(card: "ProjectCard") -> str:
+    """The card's ``id``, else ``p-`` and 10 hex digits of the name's hash: uploading a card with the
+    same name again updates the same project."""
+    return card.id or "p-" + hashlib.sha1(card.name.strip().encode("utf-8")).hexdigest()[:10]
 
 
 def _fields_at(path: tuple) -> list[str]:
@@ -135,7 +153,10 @@ def _describe(error: ValidationError, data: Any) -> list[str]:
             hint = f"; did you mean '{close[0]}'?" if close else f"; known fields: {', '.join(known)}"
             out.append(f"field '{where}': not a project card field{hint}")
         elif item["type"] == "missing":
-            out.append(f"field '{where}': required (every card needs a name and a summary)")
+            why = " (every card needs a name and a summary)" if where in ("name", "summary") else ""
+            out.append(f"field '{where}': required{why}")
+        elif item["type"] == "string_pattern_mismatch" and where == "id":
+            out.append("field 'id': use letters, digits, '-', '_' or '.' (at most 64), such as langkou-market")
         else:
             out.append(f"field '{where}': {item['msg']}")
     return out
@@ -158,12 +179,17 @@ def load_card(path: Path | str) -> ProjectCard:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CardError(str(path), [f"not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    return card_from_text(text, str(path), json_text=path.suffix.lower() == ".json")
+
+
+def card_from_text(text: str, where: str = "project card", *, json_text: bool = False) -> ProjectCard:
+    """A card from its YAML (or JSON) text, as uploaded to the web UI; errors as :func:`load_card`'s."""
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_CardLoader)  # noqa: S506 (a SafeLoader)
+        data = json.loads(text) if json_text else yaml.load(text, Loader=_CardLoader)  # noqa: S506 (a SafeLoader)
     except json.JSONDecodeError as exc:
-        raise CardError(str(path), [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
+        raise CardError(where, [f"line {exc.lineno}: not valid JSON: {exc.msg}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise CardError(str(path), [f"{line}not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
-    return parse_card(data, str(path))
+        raise CardError(where, [f"{line}not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    return parse_card(data, where)

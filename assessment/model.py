@@ -114,6 +114,8 @@ class Assessment:
     level_meaning: dict[str, str]
     #: every post the assessment refers to (quotes, factors, stance), by id: the report's appendix
     cited_posts: dict[str, Cited] = field(default_factory=dict)
+    #: the ids of every post read as evidence (the watch counts posts not among them as new)
+    evidence_ids: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"project": self.project, "level": self.level, "score": self.score,
@@ -125,3 +127,20 @@ class Assessment:
                 "kind": self.kind, "overall_why": self.overall_why, "stakeholders": self.stakeholders,
                 "evidence_total": self.evidence_total, "evidence_query": self.evidence_query,
                 "monitoring": self.monitoring, "assessed_at": self.assessed_at}
+
+    def full(self) -> dict[str, Any]:
+        """Everything, as JSON-ready data: what the store keeps so the report can be printed again
+        exactly as it was (:meth:`from_full`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_full(cls, data: dict[str, Any]) -> "Assessment":
+        """The assessment :meth:`full` wrote."""
+        data = dict(data)
+        data["checks"] = {name: Check(**check) for name, check in data["checks"].items()}
+        data["categories"] = [CategoryResult(**{**c, "factors": [Factor(**f) for f in c["factors"]],
+                                                "evidence": [Cited(**e) for e in c["evidence"]]})
+                              for c in data["categories"]]
+        data["plan"] = [PlanItem(**p) for p in data["plan"]]
+        data["cited_posts"] = {k: Cited(**v) for k, v in (data.get("cited_posts") or {}).items()}
+        return cls(**data)

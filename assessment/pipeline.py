@@ -64,5 +64,6 @@ def run(card: ProjectCard, store, config, *, library=None, calendar=None, knowle
         monitoring=pl.monitoring(card, level, query, plan, knowledge),
         stakeholders=stakeholders, cited_posts=cited,
         timeline=ev.timeline(found, knowledge), evidence_total=len(found.posts), evidence_query=query,
+        evidence_ids=[p.doc.id for p in found.posts],
         assessed_at=(now or datetime.now(DEFAULT_TZ)).isoformat(timespec="seconds"),
         level_meaning=knowledge.levels.meaning)

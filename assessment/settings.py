@@ -20,4 +20,15 @@ SETTINGS = [
             "(all posts are still counted).", type=int, check=_positive),
     Setting("assess.similar_cases", 3, "Precedents from the case library shown in an assessment (0: none).",
             type=int, check=_not_negative),
+    Setting("assess.watch_interval", 3600, "Seconds between runs of the watch (项目监测) in the service: every "
+            "assessed project with its watch on is read again (stance per group over time, new evidence, "
+            "publicity effects, milestones as calendar windows, alerts routed to its owners).",
+            type=int, check=_positive),
+    Setting("assess.watch_effect_days", 7, "宣传评估: days before and after an official statement, hearing or "
+            "publicity action whose posts are compared.", type=int, check=_positive),
+    Setting("assess.watch_min_posts", 5, "宣传评估: posts with a sentiment needed on each side of an action to "
+            "measure its effect; with fewer the watch says \"not enough posts\" (帖子不足).", type=int,
+            check=_positive),
+    Setting("assess.watch_min_group_posts", 3, "宣传评估: posts of a stakeholder group needed on each side to "
+            "compare that group's stance.", type=int, check=_positive),
 ]

@@ -7,7 +7,7 @@ so every figure can be checked.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 from markupsafe import Markup, escape
 
@@ -62,8 +62,12 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, tit
 
 
 def stacked_bars(groups: Sequence[str], parts: dict[str, Sequence[float]], *, title: str,
-                 width: int = 640, height: int = 240) -> Markup:
-    """One bar per group, stacked by ``parts`` (name → one value per group)."""
+                 width: int = 640, height: int = 240, colours: Optional[dict[str, str]] = None) -> Markup:
+    """One bar per group, stacked by ``parts`` (name → one value per group); ``colours`` gives a
+    part its colour (name → CSS colour), the others take the palette's in order."""
+    def colour(j: int, name: str) -> str:
+        return (colours or {}).get(name) or PALETTE[j % len(PALETTE)]
+
     left, right, top, bottom = 44, 120, 24, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(float(values[i]) for values in parts.values()) for i in range(len(groups))]
@@ -84,11 +88,11 @@ def stacked_bars(groups: Sequence[str], parts: dict[str, Sequence[float]], *, ti
             h = plot_h * float(values[i]) / ymax
             if h > 0:
                 body.append(f'<rect x="{cx - bar / 2:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                            f'fill="{PALETTE[j % len(PALETTE)]}"/>')
+                            f'fill="{colour(j, name)}"/>')
             base -= h
         body.append(f'<text x="{cx:.1f}" y="{height - bottom + 16}" text-anchor="middle">{escape(group)}</text>')
     for j, name in enumerate(parts):
         body.append(f'<rect x="{left + plot_w + 12}" y="{top + 16 * j}" width="10" height="10" '
-                    f'fill="{PALETTE[j % len(PALETTE)]}"/>')
+                    f'fill="{colour(j, name)}"/>')
         body.append(f'<text x="{left + plot_w + 26}" y="{top + 16 * j + 9}">{escape(name)}</text>')
     return _frame(width, height, body, title)

@@ -1,13 +1,17 @@
 """Users of the web UI (``web.users``): roles, street scopes, password hashes.
 
-An entry is ``name: {role, token, password_hash, streets}``:
+An entry is ``name: {role, token, password_hash, streets, projects}``:
 
 * ``role`` — ``viewer`` (personal data masked, read only), ``analyst`` and ``responder`` (see phones
-  and addresses, act on alerts), ``admin`` (an analyst who also reads the audit log).
+  and addresses, act on alerts), ``admin`` (an analyst who also reads the audit log), ``owner`` (项目
+  负责人: a project owner, who sees only the 稳评 pages of their own projects — assessment, watch and
+  the alerts routed to them — never the queue, searches or statistics; personal data masked).
 * ``token`` — for ``Authorization: Bearer``, ``?token=`` and the sign-in form; give it as ``${ENV}``.
 * ``password_hash`` — for signing in with name and password; a salted scrypt (or PBKDF2) hash made by
   ``python -m yuqing.users hash-password``, given as ``${ENV}`` too. The password itself is never stored.
-* ``streets`` — the streets (街道) the user may see; absent means all.
+* ``streets`` — the streets (街道) the user may see; absent means all. Not for owners.
+* ``projects`` — the ids of the projects an owner owns (``yuqing assess`` cards' ``id``, or the id the
+  web UI shows); an owner also owns the projects they create themselves.
 
 ``python -m yuqing.users hash-password`` reads the password from stdin (one line) or, on a terminal,
 asks twice without echo, and prints the hash.
@@ -23,8 +27,8 @@ import secrets
 import sys
 from typing import Any, Mapping, Optional, Sequence
 
-ROLES = ("viewer", "analyst", "responder", "admin")
-ENTRY_KEYS = frozenset({"role", "token", "password_hash", "streets"})
+ROLES = ("viewer", "analyst", "responder", "admin", "owner")
+ENTRY_KEYS = frozenset({"role", "token", "password_hash", "streets", "projects"})
 
 #: scrypt cost: 16 MiB of memory and some tens of milliseconds per check (OWASP's minimum is n=2**17
 #: with r=8 for stored hashes at rest; these hashes live in the environment, not a dump-able table)
@@ -93,7 +97,7 @@ def verify_password(password: str, stored: str) -> bool:
 def check_users(users: Any) -> Optional[str]:
     """The ``web.users`` check: a sentence naming the user and key that is wrong, or ``None``."""
     if not isinstance(users, Mapping):
-        return "must be a mapping of user name → {role, token, password_hash, streets}"
+        return "must be a mapping of user name → {role, token, password_hash, streets, projects}"
     for name, entry in users.items():
         entry = entry or {}
         if not isinstance(entry, Mapping):
@@ -109,6 +113,13 @@ def check_users(users: Any) -> Optional[str]:
                                     or not all(isinstance(s, str) and s.strip() for s in streets)):
             return (f"user {name!r}: streets must be a non-empty list of street names such as [民治街道]; "
                     f"leave it out for all streets")
+        projects = entry.get("projects")
+        if projects is not None and (not isinstance(projects, list)
+                                     or not all(isinstance(p, str) and p.strip() for p in projects)):
+            return f"user {name!r}: projects must be a list of project ids such as [langkou-market]"
+        if role == "owner" and streets is not None:
+            return (f"user {name!r}: an owner sees their projects, not streets; leave streets out and list "
+                    f"the projects in projects: [id, …]")
         for key in ("token", "password_hash"):
             if entry.get(key) is not None and not isinstance(entry.get(key), str):
                 return f"user {name!r}: {key} must be a string (give it as ${{ENV}})"
@@ -122,6 +133,12 @@ def streets_of(entry: Mapping[str, Any]) -> Optional[tuple[str, ...]]:
     """The streets a user entry is scoped to, or ``None`` for all streets."""
     streets = (entry or {}).get("streets")
     return tuple(s.strip() for s in streets) if streets else None
+
+
+def projects_of(entry: Mapping[str, Any]) -> Optional[tuple[str, ...]]:
+    """The projects a user entry lists (an owner's), or ``None`` when it lists none."""
+    projects = (entry or {}).get("projects")
+    return tuple(p.strip() for p in projects) if projects else None
 
 
 # --- python -m yuqing.users hash-password ----------------------------------------------------------

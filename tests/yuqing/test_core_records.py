@@ -60,7 +60,7 @@ def test_every_module_that_declares_a_record_kind_is_listed():
     repo = Path(__file__).resolve().parents[2]
     owners = set()
     for package in ("yuqing", "crawlers", "nlp", "clustering", "alerts", "event_calendar", "case_library",
-                    "governance", "briefings", "dispatch", "enterprise"):
+                    "governance", "briefings", "dispatch", "enterprise", "assessment"):
         for path in (repo / package).rglob("*.py"):
             if re.search(r"^(\w+ = )?register_kind\(Kind\(", path.read_text(encoding="utf-8"), re.M):
                 owners.add(".".join(path.relative_to(repo).with_suffix("").parts))

@@ -1,9 +1,15 @@
-"""``yuqing assess --project P.yaml|json [--format json|html] [--output report.html|report.pdf|-]``.
+"""``yuqing assess --project P.yaml|json [--format json|html] [--output report.html|report.pdf|-] [--watch]``.
 
 A pre-project social-stability risk assessment (稳评, :mod:`assessment`): the contract's
 ``assessment`` object with ``--format json``, else the report in HTML, or in PDF when the output
 ends in ``.pdf``. Exit 0 done, 1 the card had errors (each named with its file and field),
 2 misuse (no such file, PDF to stdout, JSON to a .pdf).
+
+With ``--watch`` the project and its assessment are also kept in the store and the project becomes
+a watch (:mod:`assessment.watch`): the service's ``watch`` step monitors it, the web UI shows it
+under /projects, and the first reading is made at once (its summary on stderr). ``--owner NAME``
+(repeatable) names the ``web.users`` owners it is routed to besides those whose entry lists it.
+Running it again with the same card (same ``id``, or same name) re-assesses the same project.
 """
 from __future__ import annotations
 
@@ -26,6 +32,11 @@ class Command(BaseCommand):
                             help="json: the assessment object; html: the report (default; PDF when --output ends in .pdf)")
         parser.add_argument("--output", default="-", metavar="FILE",
                             help="report.html, report.pdf, assessment.json, or - for stdout (default)")
+        parser.add_argument("--watch", action="store_true",
+                            help="also keep the project and its assessment in the store and monitor it (项目监测): "
+                                 "the service's watch step, the web UI's /projects pages")
+        parser.add_argument("--owner", action="append", default=[], metavar="NAME",
+                            help="with --watch: a web.users owner of the project (repeatable)")
 
     def run(self, args, ctx) -> int:
         from assessment import CardError, assess, load_card
@@ -43,7 +54,14 @@ class Command(BaseCommand):
             for error in exc.errors:
                 print(f"yuqing assess: {exc.path}: {error}", file=sys.stderr)
             return 1
-        assessment = assess(card, ctx.store, ctx.config)
+        if args.owner and not args.watch:
+            raise InputError("--owner names the owners of a watched project: add --watch")
+        if args.watch:
+            from assessment.projects import assess_project
+            project, assessment = assess_project(ctx.store, ctx.config, card, by="command line",
+                                                 owner_users=args.owner)
+        else:
+            assessment = assess(card, ctx.store, ctx.config)
         if fmt == "json":
             text = json.dumps(assessment.as_dict(), ensure_ascii=False, indent=2) + "\n"
         elif pdf:
@@ -64,4 +82,18 @@ class Command(BaseCommand):
             where = "" if output == "-" else f"，已写入 {output}"
             print(f"yuqing assess: {assessment.project}：{LEVEL_NAMES[assessment.level]}（{assessment.score} 分）{where}",
                   file=sys.stderr)
+        if args.watch:
+            self._first_reading(ctx, project)
         return 0
+
+    @staticmethod
+    def _first_reading(ctx, project) -> None:
+        from assessment.watch import watch_project
+
+        reading = watch_project(ctx.store, ctx.config, project)
+        ctx.store.flush()
+        if not ctx.quiet:
+            print(f"yuqing assess: 项目 {project.id} 已开始监测 (watching)：{reading.evidence_total} 条相关帖子，"
+                  f"{len(reading.windows)} 个节点写入风险日历，{len(reading.routed_last)} 条预警转给负责人"
+                  f"{'（' + '、'.join(reading.owners) + '）' if reading.owners else ''}；网页 /projects/{project.id}/watch",
+                  file=sys.stderr)

@@ -1,8 +1,10 @@
 """Who is asking: a bearer token, a ``?token=`` (once), or a signed session cookie, mapped to a user.
 
 Roles (:mod:`yuqing.users`): ``analyst``, ``responder`` and ``admin`` see personal data (phones,
-addresses) in full; ``viewer`` sees it masked; ``admin`` also reads the audit log. A user may be
-scoped to ``streets``. With no users configured the UI is read-only for an anonymous viewer.
+addresses) in full; ``viewer`` sees it masked; ``admin`` also reads the audit log; ``owner`` (a
+project owner) sees only their projects' 稳评 pages (:mod:`yuqing.web.scope`). A user may be
+scoped to ``streets``; an owner's ``projects`` are theirs. With no users configured the UI is
+read-only for an anonymous viewer.
 
 A request that presents no credential is anonymous. A request that presents a token which is not one
 of ``web.users``, or a session cookie that is forged, expired or revoked, is refused (401): it never
@@ -19,7 +21,7 @@ from typing import Any, Mapping, Optional
 
 from starlette.requests import Request
 
-from yuqing.users import streets_of, verify_password
+from yuqing.users import projects_of, streets_of, verify_password
 from yuqing.web.sessions import COOKIE, BadSession, Session, Sessions
 
 #: the cookie older versions kept the raw token in: no longer read, deleted when seen
@@ -32,6 +34,7 @@ class User:
     name: str
     role: str
     streets: Optional[tuple[str, ...]] = None  # the streets (街道) this user may see; None: all
+    projects: Optional[tuple[str, ...]] = None  # an owner's projects (besides those they created)
 
     @property
     def can_act(self) -> bool:
@@ -40,6 +43,11 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_owner(self) -> bool:
+        """A project owner (项目负责人): their projects' pages only (:func:`yuqing.web.scope.may_open`)."""
+        return self.role == "owner"
 
     @property
     def anonymous(self) -> bool:
@@ -75,7 +83,7 @@ class Identity:
 
 def user_from_entry(name: str, entry: Optional[Mapping[str, Any]]) -> User:
     entry = entry or {}
-    return User(str(name), str(entry.get("role") or "viewer"), streets_of(entry))
+    return User(str(name), str(entry.get("role") or "viewer"), streets_of(entry), projects_of(entry))
 
 
 def user_for_token(token: str, users: Mapping[str, Mapping[str, Any]]) -> Optional[User]:

@@ -10,6 +10,9 @@ One ASGI middleware, in front of every route (including 404s and the stylesheet)
   over https; never the token) and is sent (303) to the same address without the token, so the
   token does not stay in the address bar, history or Referer. The cookie older versions kept the
   raw token in (``yuqing_token``) is no longer read and is deleted when a browser still sends it.
+* **Roles limited to some pages.** A project owner opens only the 稳评 pages of
+  :data:`yuqing.web.scope.OWNER_PATHS` (403 elsewhere, before any route runs; ``/`` sends them to
+  their projects).
 * **Cross-site requests.** A request that changes state (POST, PUT, PATCH, DELETE) must come from
   the service's own origin: its ``Origin`` header, or without one its ``Referer``, must name the
   scheme, host and port the request was sent to; otherwise 403. It must also carry the CSRF token
@@ -38,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from yuqing.web import scope as scoping
 from yuqing.web.auth import ANONYMOUS, LEGACY_COOKIE, QUERY, InvalidToken, authenticate, user_for_token
 from yuqing.web.sessions import COOKIE, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, Sessions
 
@@ -79,6 +83,8 @@ MESSAGES = {
     "csrf": "拒绝请求：表单的 CSRF 令牌缺失或无效，请刷新页面后重试 (request refused: the form's CSRF "
             "token is missing or wrong; reload the page and try again)",
     "form": "表单过大 (form too large)",
+    "owner": "项目负责人只能查看自己项目的稳评页面 (a project owner may open only their projects' pages "
+             "under /projects)",
 }
 
 
@@ -152,6 +158,11 @@ class SecurityMiddleware:
             await self._audit(request, "sign_in", who=user.name, role=user.role, target_kind="session",
                               detail="?token= 链接登录")
             return response
+        home = scoping.landing(identity.user, request.url.path)
+        if home is not None and request.method in SAFE_METHODS:
+            return RedirectResponse(home, status_code=303)
+        if not scoping.may_open(identity.user, request.url.path):
+            return self.error(request, 403, MESSAGES["owner"])
         return None
 
     async def _check_csrf(self, request: Request, receive: Receive) -> tuple[Optional[Response], Receive]:
