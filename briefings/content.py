@@ -84,9 +84,10 @@ def build_periodic(config, store, kind: str, day: date, streets: Sequence[str] =
                  and (not streets or set(i.streets) & set(streets))]
     new_incidents = [i for i in incidents if i.first_seen >= start]
     masker = Masker()
+    so_far = f" 截至{at.astimezone(DEFAULT_TZ):%H:%M}" if start <= at < end else ""  # a period still going on
     report = {
         "id": report_id(kind, start, streets), "title": f"{scope_name(streets)}{KINDS[kind]}", "kind": kind,
-        "subtitle": period_words(kind, start, end),
+        "subtitle": period_words(kind, start, end) + so_far,
         "period": {"start": start.isoformat(), "end": end.isoformat()}, "streets": streets,
         "generated_at": at.isoformat(timespec="seconds"), "sections": [], "figures": []}
     overview = _overview_figure(counts, alerts, new_incidents, incidents)

@@ -9,6 +9,10 @@ contacts ``alerts.routing`` gives the street), a short text to chat robots. A re
 delivered once every notifier took it; one that failed is tried again at the next check, and a
 service that was down at 08:00 sends it when it comes back. Checking, not a cron trigger, is why
 no report is lost or sent twice across restarts.
+
+With ``briefings.today_interval`` the service also keeps the daily report of the day so far in the
+archive (:class:`TodayReportStage`), rewritten at that interval and never sent, so the web UI's 简报
+page always has today's report; the bundled demo switches it on.
 """
 from __future__ import annotations
 
@@ -93,6 +97,36 @@ class BriefingStage(Stage):
         if errors:
             raise RuntimeError("; ".join(f"{k}: {v}" for k, v in errors.items()))
         return True
+
+
+class TodayReportStage(Stage):
+    """The ``briefings_today`` job: the daily report of the day so far, kept in the archive, not sent."""
+
+    name = "briefings_today"
+
+    @classmethod
+    def from_config(cls, config, store) -> "TodayReportStage":
+        if not config["briefings.today_interval"]:
+            raise NotConfigured("briefings.today_interval is 0 (no report of the day so far)")
+        return cls(config, store)
+
+    def run_once(self, at: Optional[datetime] = None) -> StageReport:
+        from zoneinfo import ZoneInfo
+
+        from briefings import archive
+        from briefings.content import build_periodic
+
+        at = (at or _now()).astimezone(ZoneInfo(self.config["service.timezone"]))
+        written = errors = 0
+        for streets in street_lists(self.config):
+            try:
+                archive.save(self.store, build_periodic(self.config, self.store, "daily", at.date(), streets, at=at))
+                written += 1
+            except Exception as exc:  # noqa: BLE001 - one street's report never stops the others
+                errors += 1
+                log.error("report of %s so far for %s failed: %s", at.date(), "、".join(streets) or "all streets", exc)
+        return StageReport(self.name, processed=written, created=written, errors=errors,
+                           detail=f"daily report of {at.date()} so far ({at:%H:%M}): {written} in the archive")
 
 
 def notifier_names(config) -> list[str]:

@@ -42,6 +42,10 @@ SETTINGS = [
     Setting("briefings.check_interval", 300, "Seconds between the service's checks whether a scheduled report "
             "is due (a report missed while the service was down is written at the next check).", type=int,
             check=_positive),
+    Setting("briefings.today_interval", 0, "Every this many seconds `yuqing run` also writes the daily report of "
+            "the day so far for each entry of briefings.streets into the archive (the web UI's 简报 page), replacing "
+            "the previous version; it is not sent. 0: off (the report of a day is written once it is over, at "
+            "briefings.daily_at).", type=int, check=lambda v: None if v >= 0 else "must be 0 (off) or more"),
     Setting("briefings.top_incidents", 5, "Incidents described in a daily, weekly or monthly report (the most "
             "severe and largest first).", type=int, check=_positive),
     Setting("briefings.quotes", 2, "Representative posts quoted per incident (extractive, masked).", type=int,

@@ -10,6 +10,9 @@ A row's record id is ``<enterprise>|<month>``, so importing a file again adds no
 with other values than the stored one replaces it (a street's corrected export) and is counted as
 updated. A code seen under a new name is a renamed enterprise: the new name becomes current and
 the old one stays in ``names`` (posts may still use it).
+
+An import that added or changed rows leaves its time in the store's state :data:`IMPORTED_STATE`,
+which the service's scoring job (:mod:`enterprise.schedule`) reads to score again after it.
 """
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ _MISSING = {"", "-", "—", "/", "无", "null", "none", "n/a", "na"}
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: the store's state key where the last import that changed something leaves its time
+IMPORTED_STATE = "enterprise.imported"
 _PERIOD = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?|(\d{2}))(?:[ T].*)?$")
 
 
@@ -296,4 +301,7 @@ def import_indicators(store: Store, path: Path, *, columns: Mapping[str, list[st
     if batch:
         flush()
     summary.enterprises = enterprises.save(store)
+    if summary.imported or summary.updated:
+        store.set_state(IMPORTED_STATE, {"at": now().isoformat(), "file": path.name,
+                                         "rows": summary.imported + summary.updated})
     return summary

@@ -147,7 +147,7 @@ class Linker:
         named = self._mentions(text)
         direct: dict[str, Match] = {}
         evidence_names = set(named)
-        for name in named:
+        for name in dict.fromkeys(named):  # a name said twice (title and text) is one piece of evidence
             candidates = self.variants[name]
             if len(candidates) == 1:
                 [(eid, how)] = candidates.items()

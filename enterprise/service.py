@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from enterprise.linking import Linker, relink
 from enterprise.records import RiskScore, shift_month
@@ -18,6 +18,9 @@ from yuqing.records import DEFAULT_TZ, now
 
 #: months of indicators read before the scored one: baseline (up to 6) and last year's (12 + 6)
 HISTORY_MONTHS = 19
+#: incidents read to find those holding an enterprise's posts; alerts of its street read to find its cards
+INCIDENTS_READ = 2000
+ALERTS_READ = 2000
 
 
 def month_start(month: str) -> datetime:
@@ -82,6 +85,19 @@ def enterprise_series(store, enterprise_id: str) -> list[dict[str, Any]]:
     return [row.model_dump(mode="json", exclude={"id", "enterprise", "source_file"}) for row in rows]
 
 
+def linked_documents(store, enterprise_id: str, *, tickets: bool = False, limit: int = 200) -> list[tuple]:
+    """``(link, document)`` of its linked posts (or, with ``tickets``, its 12345 tickets), newest first.
+
+    The texts are as stored: a caller that shows them masks them for its audience.
+    """
+    links = store.find_records("enterprise_links", {"enterprise": enterprise_id}, order_by="published_at",
+                               descending=True)
+    links = [link for link in links if (link.source_type == "hotline") == tickets][:limit]
+    docs = {d.id: d for d in store.get_documents([link.doc_id for link in links])}
+    # a document deleted by retention is skipped: readers skip ids they cannot find
+    return [(link, docs[link.doc_id]) for link in links if link.doc_id in docs]
+
+
 def enterprise_documents(store, enterprise_id: str, *, tickets: bool = False, limit: int = 200) -> list[dict]:
     """Its linked posts (or, with ``tickets``, its 12345 tickets), newest first, with the link evidence.
 
@@ -89,15 +105,8 @@ def enterprise_documents(store, enterprise_id: str, *, tickets: bool = False, li
     """
     from yuqing.privacy import mask_text
 
-    links = store.find_records("enterprise_links", {"enterprise": enterprise_id}, order_by="published_at",
-                               descending=True)
-    links = [link for link in links if (link.source_type == "hotline") == tickets][:limit]
-    docs = {d.id: d for d in store.get_documents([link.doc_id for link in links])}
     out = []
-    for link in links:
-        doc = docs.get(link.doc_id)
-        if doc is None:  # deleted by retention: readers skip ids they cannot find
-            continue
+    for link, doc in linked_documents(store, enterprise_id, tickets=tickets, limit=limit):
         out.append({"doc_id": doc.id, "published_at": doc.published_at.isoformat(), "source": doc.source,
                     "title": mask_text(doc.title or ""), "text": mask_text(doc.text[:300]), "url": doc.url,
                     "via": link.via, "terms": link.terms, "sentiment": link.sentiment})
@@ -129,3 +138,56 @@ def enterprises_of_document(store, doc_id: str) -> list[dict[str, Any]]:
         if links else {}
     return [{"id": link.enterprise, "name": ents[link.enterprise].name if link.enterprise in ents else None,
              "via": link.via} for link in links]
+
+
+def enterprises_of_documents(store, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
+    """The enterprises any of ``doc_ids`` is linked to (for the incident page), the most linked first:
+    ``[{"enterprise": Enterprise, "doc_ids": [...], "via": [...]}]``."""
+    groups: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(dict.fromkeys(doc_ids))):
+        for link in store.find_records("enterprise_links", {"doc_id": chunk}):
+            group = groups.setdefault(link.enterprise, {"doc_ids": [], "via": []})
+            group["doc_ids"].append(link.doc_id)
+            group["via"] = list(dict.fromkeys([*group["via"], *link.via]))
+    ents = {e.id: e for chunk in _chunks(list(groups)) for e in store.find_records("enterprises", {"id": chunk})}
+    found = [{"enterprise": ents[eid], **group} for eid, group in groups.items() if eid in ents]
+    return sorted(found, key=lambda g: (-len(g["doc_ids"]), g["enterprise"].name))
+
+
+def incidents_of_enterprise(store, enterprise_id: str, where: Optional[dict] = None, limit: int = 50) -> list:
+    """The incidents holding any of its linked posts or tickets, the latest first.
+
+    Incidents are not indexed by document, so those active since its first linked post are read
+    (at most :data:`INCIDENTS_READ`) and kept when they hold one of its documents.
+    """
+    links = store.find_records("enterprise_links", {"enterprise": enterprise_id}, order_by="published_at")
+    if not links:
+        return []
+    ids = {link.doc_id for link in links}
+    found = store.find_records("incidents", where, since=links[0].published_at, order_by="last_seen",
+                               descending=True, limit=INCIDENTS_READ)
+    return [incident for incident in found if ids & set(incident.doc_ids)][:limit]
+
+
+def alerts_of_enterprise(store, enterprise, limit: int = 50) -> list:
+    """Its ``enterprise_risk`` cards (the alerts whose evidence names it), the newest first."""
+    found = store.find_records("alerts", {"street": enterprise.street, "category": "labor_dispute"},
+                               order_by="created_at", descending=True, limit=ALERTS_READ)
+    mine = [a for a in found if (getattr(a, "evidence", None) or {}).get("enterprise") == enterprise.id]
+    return mine[:limit]
+
+
+def current_scores(store, where: Optional[dict] = None, limit: int = 300) -> tuple[Optional[str], list[dict]]:
+    """The latest scored month and its scores, one row per enterprise (the highest score first):
+    ``(month, [{"enterprise", "name", "street", "top", "scores": {risk: RiskScore}}])``."""
+    newest = store.find_records("enterprise_scores", where, order_by="month", descending=True, limit=1)
+    if not newest:
+        return None, []
+    month = newest[0].month
+    rows: dict[str, dict[str, Any]] = {}
+    for score in store.find_records("enterprise_scores", {**(where or {}), "month": month}, order_by="score",
+                                    descending=True, limit=limit * 3):
+        row = rows.setdefault(score.enterprise, {"enterprise": score.enterprise, "name": score.name,
+                                                 "street": score.street, "top": score.score, "scores": {}})
+        row["scores"][score.risk] = score
+    return month, list(rows.values())[:limit]

@@ -59,6 +59,17 @@ SETTINGS = [
             "earlier months (missing months skipped).", type=int, check=_positive),
     Setting("enterprise.opinion_months", 2, "Linked posts and tickets of the scored month and of this many "
             "months before it in all count as opinion signals.", type=int, check=_positive),
+    Setting("enterprise.check_interval", 600, "Seconds between the service's checks whether enterprises are due "
+            "to be scored (an indicator import since the last scoring, or enterprise.score_day passed); the latest "
+            "month with indicators is scored, and warnings reach the queue as `enterprise_risk` cards. 0: the "
+            "service never scores (run `yuqing indicators score`).", type=int,
+            check=lambda v: None if v >= 0 else "must be 0 (off) or more"),
+    Setting("enterprise.score_on_import", True, "Score after every `yuqing indicators import` that added or "
+            "changed rows (noticed at the service's next check).", type=bool),
+    Setting("enterprise.score_day", 10, "Day of the month (1-28, service.timezone) from which the service scores "
+            "once a month, so that the month's new posts and tickets count even without a new import (a month "
+            "missed while the service was down is scored when it comes back). 0: no monthly scoring.", type=int,
+            check=lambda v: None if 0 <= v <= 28 else "must be a day from 1 to 28, or 0 for no monthly scoring"),
     Setting("enterprise.link_min_chars", 4, "A short name or alias shorter than this many characters links a "
             "post only with a suffix (XX厂, XX公司) or more evidence (street, address, full name).", type=int,
             check=_positive),

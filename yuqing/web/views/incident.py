@@ -5,7 +5,8 @@ time with its sentiment (the chart's data sits in a JSON block that ``static/cha
 with ECharts), sources and streets, the posts (the first marked, reposts and copies of one text
 collapsed into one row), key words, amplification (the share of the few most active accounts),
 lineage (merged, split, grown), the harmful posts inside it, precedents from the case library with
-why they matched, the calendar context and the full history of its alerts.
+why they matched, the calendar context, the enterprises its posts name (linking to their pages)
+and the full history of its alerts.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from yuqing.errors import YuqingError
 from yuqing.records import DEFAULT_TZ, SENTIMENTS
 from yuqing.web.context import Web
 from yuqing.web.params import int_param
+from yuqing.web.views.enterprise import enterprises_for_incident
 
 log = logging.getLogger(__name__)
 #: how many collapsed post groups the page lists (the chart counts every post)
@@ -107,6 +109,7 @@ def routes(web: Web) -> list[Route]:
             amplification=amplification(docs), harmful=[{"doc": d, "types": a.harmful.types} for d, a in harmful],
             lineage=store.find_records("lineage", {"incident_id": incident.id}, order_by="run_at", limit=50),
             precedents=precedents(store, incident), alerts=alerts,
+            enterprises=enterprises_for_incident(store, web.user_of(request), [d.id for d in docs]),
             calendar=sorted({entry for a in alerts for entry in a.calendar}))
 
     def api_series(request: Request):
