@@ -56,17 +56,16 @@ def rule_state_key(name: str) -> str:
 
 
 def load_providers(config, store) -> tuple[Any, Any]:
-    """The event calendar and the case library, or ``None`` for each that is not installed."""
+    """The event calendar and the case library (``None`` for one that cannot start: alerting goes on)."""
+    from case_library import CaseLibrary
+    from event_calendar import Calendar
+
     providers = []
-    for module, cls_name in (("event_calendar", "Calendar"), ("case_library", "CaseLibrary")):
+    for provider in (Calendar, CaseLibrary):
         try:
-            mod = __import__(module, fromlist=[cls_name])
-            providers.append(getattr(mod, cls_name).from_config(config, store))
-        except (ImportError, AttributeError) as exc:
-            log.info("alerts: %s.%s is not available (%s); rules go on without it", module, cls_name, exc)
-            providers.append(None)
+            providers.append(provider.from_config(config, store))
         except Exception as exc:  # a broken provider must not stop alerting
-            log.warning("alerts: %s.%s could not be loaded: %s", module, cls_name, exc)
+            log.warning("alerts: %s could not be loaded: %s", provider.__name__, exc)
             providers.append(None)
     return providers[0], providers[1]
 

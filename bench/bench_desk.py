@@ -70,6 +70,7 @@ def pct(values: list[float], q: float) -> float:
 
 def bench_replay(args) -> None:
     from desk.replay import replay
+    from yuqing import scheduler
     from yuqing.config import load_config
     from yuqing.storage.sqlite import SQLiteStore
 
@@ -89,7 +90,8 @@ def bench_replay(args) -> None:
                 seen_rows.add(record.id)
 
         started = time.perf_counter()
-        report = replay(config, store, docs, speed=args.speed, step_seconds=args.step, on_cycle=on_cycle)
+        report = replay(store, docs, lambda: scheduler.run_once(config, store, crawl=False), speed=args.speed,
+                        step_seconds=args.step, on_cycle=on_cycle)
         wall = time.perf_counter() - started
         published = {d.id: d.published_at for d in docs}
         event = [(board_clock[i] - published[i]).total_seconds() for i in board_clock]

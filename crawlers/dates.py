@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Optional, Union
 
-from yuqing.records import DEFAULT_TZ
+from yuqing.records import DEFAULT_TZ, aware
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9, "十": 10, "半": 0.5}
@@ -39,10 +39,6 @@ def _cn_number(text: str) -> float:
     return sum(_CN_DIGITS.get(ch, 0) for ch in text)
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=DEFAULT_TZ)
-
-
 def parse_chinese_datetime(value: Union[str, int, float, datetime, None],
                            now: Optional[datetime] = None) -> Optional[datetime]:
     """A publication time as an aware datetime, or ``None`` when the text holds no time.
@@ -51,11 +47,11 @@ def parse_chinese_datetime(value: Union[str, int, float, datetime, None],
         value: the text from the page (or a timestamp, or a datetime).
         now: the reference for relative times (default: the current time).
     """
-    now = _aware(now).astimezone(DEFAULT_TZ) if now else datetime.now(DEFAULT_TZ)
+    now = aware(now).astimezone(DEFAULT_TZ) if now else datetime.now(DEFAULT_TZ)
     if value is None:
         return None
     if isinstance(value, datetime):
-        return _aware(value)
+        return aware(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         stamp = float(value) / (1000 if value > 1e11 else 1)  # milliseconds in many JSON APIs
         return datetime.fromtimestamp(stamp, DEFAULT_TZ)
@@ -91,7 +87,7 @@ def _iso(text: str) -> Optional[datetime]:
     if not re.match(r"^\d{4}-\d{2}-\d{2}", candidate):
         return None
     try:
-        return _aware(datetime.fromisoformat(candidate))
+        return aware(datetime.fromisoformat(candidate))
     except ValueError:
         return None
 
@@ -138,12 +134,12 @@ def _rfc822(text: str) -> Optional[datetime]:
         value = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
-    return _aware(value) if value else None
+    return aware(value) if value else None
 
 
 def to_shanghai(value: datetime) -> datetime:
     """The same instant in Asia/Shanghai (for display and ids)."""
-    return _aware(value).astimezone(DEFAULT_TZ)
+    return aware(value).astimezone(DEFAULT_TZ)
 
 
 UTC = timezone.utc

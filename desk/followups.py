@@ -37,7 +37,7 @@ def kind_of(text: str) -> Optional[str]:
 
 def _keys(doc: Document, analysis: Optional[Analysis]) -> tuple[list[str], Optional[str]]:
     from nlp.phones import extract_phones
-    from nlp.rescue_group import _address_key
+    from nlp.rescue_group import address_key
 
     rescue = analysis.rescue if analysis is not None else None
     phones = list(rescue.phones) if rescue and rescue.phones else extract_phones(doc.text[:5000])
@@ -46,12 +46,12 @@ def _keys(doc: Document, analysis: Optional[Analysis]) -> tuple[list[str], Optio
         from nlp.location import default_locator
         from nlp.rescue import find_address
         address = find_address(doc.text[:2000], default_locator())
-    return phones, _address_key(address)
+    return phones, address_key(address)
 
 
 def _index(store) -> tuple[dict[str, str], dict[str, str]]:
     """phone → row id and address key → row id, over every row not merged into another."""
-    from nlp.rescue_group import _address_key
+    from nlp.rescue_group import address_key
 
     by_phone, by_address = {}, {}
     for data in board.list_requests(store):
@@ -59,7 +59,7 @@ def _index(store) -> tuple[dict[str, str], dict[str, str]]:
             continue
         for phone in data.get("phones") or []:
             by_phone.setdefault(phone, data["id"])
-        key = _address_key(data.get("address"))
+        key = address_key(data.get("address"))
         if key:
             by_address.setdefault(key, data["id"])
     return by_phone, by_address

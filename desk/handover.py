@@ -104,15 +104,15 @@ class ImportResult:
 
 
 def _rows(path: Path, report: Callable[[str], None]):
-    from yuqing.importer import ImportLimits, _csv_rows, _xlsx_rows
+    from yuqing.importer import ImportLimits, csv_rows, xlsx_rows
 
     suffix = path.suffix.lower()
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if suffix in (".csv", ".tsv"):
-        return _csv_rows(path, ImportLimits(), report)
+        return csv_rows(path, ImportLimits(), report)
     if suffix == ".xlsx":
-        return _xlsx_rows(path, ImportLimits())
+        return xlsx_rows(path, ImportLimits())
     raise InputError(f"{path}: read .xlsx or .csv (Chinese headers {'、'.join(COLUMNS[:1] + COLUMNS[5:6] + COLUMNS[9:10])}…)")
 
 

@@ -44,19 +44,21 @@ class ReplayReport:
                 "requests_on_board": len(self.board_at)}
 
 
-def replay(config, store, docs: Sequence[Document], *, speed: float, start: Optional[datetime] = None,
-           step_seconds: float = 60.0, on_cycle: Optional[Callable[[datetime, int], None]] = None,
+def replay(store, docs: Sequence[Document], run_cycle: Callable[[], Sequence], *, speed: float,
+           start: Optional[datetime] = None, step_seconds: float = 60.0,
+           on_cycle: Optional[Callable[[datetime, int], None]] = None,
            sleep: Callable[[float], None] = time.sleep) -> ReplayReport:
     """Play ``docs`` through the engine on a replay clock (see the module docstring).
 
     Args:
+        run_cycle: one cycle of every stage, as ``yuqing run --once`` runs them (the caller composes
+            the engine: ``lambda: scheduler.run_once(config, store, crawl=False)``); returns the
+            stages' reports (``errors`` counted).
         speed: replay seconds per wall second (60: an hour of the event in a minute).
         start: the replay clock's first reading (default: the earliest post).
         step_seconds: replay time between two engine cycles (the service's cycle, as replayed).
         on_cycle: called after each cycle with the replay time and the posts stored in it.
     """
-    from yuqing import scheduler
-
     if speed <= 0:
         raise ValueError("speed must be greater than 0")
     docs = sorted(docs, key=lambda d: d.published_at)
@@ -91,7 +93,7 @@ def replay(config, store, docs: Sequence[Document], *, speed: float, start: Opti
             stamp = time.monotonic()
             report.stored_at.update({d.id: stamp for d in due})
         with clock_reads(clock):
-            reports = scheduler.run_once(config, store, crawl=False)
+            reports = run_cycle()
         report.cycles += 1
         report.errors += sum(r.errors for r in reports)
         _board_times(store, report)

@@ -12,7 +12,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from yuqing.records import Record, _aware
+from yuqing.records import Record, aware
 from yuqing.storage.base import Kind, register_kind
 
 KIND = "dispatch_orders"
@@ -43,7 +43,7 @@ class Step(BaseModel):
     note: str = ""
     attachments: list[Attachment] = Field(default_factory=list)
 
-    _aware_when = field_validator("when")(lambda v: _aware(v))
+    _aware_when = field_validator("when")(lambda v: aware(v))
 
 
 class Notification(BaseModel):
@@ -86,7 +86,7 @@ class DispatchOrder(Record):
 
     _aware_times = field_validator("created_at", "accept_due", "close_due", "link_expires_at", "accepted_at",
                                    "returned_at", "closed_at", "last_chased_at")(
-        lambda v: _aware(v) if v is not None else None)
+        lambda v: aware(v) if v is not None else None)
 
     @property
     def state_label(self) -> str:

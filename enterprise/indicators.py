@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 
 from enterprise.records import Enterprise, IndicatorMonth
 from yuqing.errors import InputError, RecordError
-from yuqing.importer import (_SURROGATE, FileRefused, ImportLimits, _csv_rows, _xlsx_rows, detect_format)
+from yuqing.importer import (SURROGATE, FileRefused, ImportLimits, csv_rows, xlsx_rows, detect_format)
 from yuqing.records import now
 from yuqing.storage.base import Store
 
@@ -121,7 +121,7 @@ class IndicatorMapper:
         if len(text) > self.limits.max_field_chars:
             raise RecordError(f"{where}: field '{field}' is {len(text):,} characters long, over the limit of "
                               f"{self.limits.max_field_chars:,}")
-        if _SURROGATE.search(text):
+        if SURROGATE.search(text):
             raise RecordError(f"{where}: field '{field}' contains a lone surrogate (half of an emoji), which is "
                               f"not valid Unicode and cannot be stored; fix the export")
         return text or None
@@ -177,7 +177,7 @@ def iter_rows(path: Path, fmt: str, limits: ImportLimits, report: Callable[[str]
     """``(where, row)`` of a CSV or XLSX file through the importer's hostile-input readers."""
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"{path}: indicator files are CSV or XLSX, not {fmt}")
-    rows = _csv_rows(path, limits, report) if fmt == "csv" else _xlsx_rows(path, limits)
+    rows = csv_rows(path, limits, report) if fmt == "csv" else xlsx_rows(path, limits)
     try:
         yield from rows
     except FileRefused as exc:

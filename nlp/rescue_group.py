@@ -55,7 +55,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _address_key(address: Optional[str]) -> Optional[str]:
+def address_key(address: Optional[str]) -> Optional[str]:
     """An address precise enough to identify one home (has a building/room or an estate)."""
     if not address:
         return None
@@ -123,7 +123,7 @@ def _different_people(a: _Item, b: _Item) -> bool:
     """
     if a.phones and b.phones and not set(a.phones) & set(b.phones):
         return True
-    home_a, home_b = _address_key(a.address), _address_key(b.address)
+    home_a, home_b = address_key(a.address), address_key(b.address)
     return bool(home_a and home_b and home_a != home_b)
 
 
@@ -150,7 +150,7 @@ class _Index:
         for phone in entry.phones:
             if phone in self.by_phone:
                 return self.by_phone[phone]
-        key = _address_key(entry.address)
+        key = address_key(entry.address)
         if key and key in self.by_address:
             group = self.by_address[key]
             # an estate without building or room, asked for with another phone, is another family
@@ -179,7 +179,7 @@ class _Index:
         for phone in entry.phones:
             self.by_phone.setdefault(phone, group)
         self.phones_of.setdefault(group, set()).update(entry.phones)
-        key = _address_key(entry.address)
+        key = address_key(entry.address)
         if key:
             self.by_address.setdefault(key, group)
         for gram in entry.grams:

@@ -112,12 +112,7 @@ def declared_settings(modules: Iterable[str] = SETTING_MODULES) -> dict[str, Set
     """Every declared setting by name; a name declared twice is a programming error."""
     found: dict[str, Setting] = {}
     for module_name in modules:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # that package is not part of this installation yet
-            raise
+        module = importlib.import_module(module_name)  # all installed with the engine (setup.py)
         for setting in getattr(module, "SETTINGS", []):
             if setting.name in found:
                 raise ConfigError(f"setting {setting.name} is declared twice (in {module_name})")

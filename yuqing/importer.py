@@ -62,7 +62,7 @@ XLSX_MAX_RATIO = 100
 XLSX_MAX_MEMBERS = 10_000
 _RATIO_CHECK_FROM = 1_000_000  # small parts compress well legitimately (styles, empty sheets)
 _SHORT_FIELDS = ("id", "title", "author", "url", "place", "source", "thread_id")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class RowMapper:
         return parse_record(Document, data, where=where)
 
 
-def _check_document(doc: Document, where: str, limits: ImportLimits) -> Document:
+def check_document(doc: Document, where: str, limits: ImportLimits) -> Document:
     """Reject what cannot be stored or is too big: lone surrogates anywhere, over-long fields."""
     if len(doc.text) > limits.max_text_chars:
         raise RecordError(f"{where}: field 'text' is {len(doc.text):,} characters long, over the limit of "
@@ -211,14 +211,14 @@ def _check_document(doc: Document, where: str, limits: ImportLimits) -> Document
         else:
             strings = ()
         for text in strings:
-            if _SURROGATE.search(text):
+            if SURROGATE.search(text):
                 raise RecordError(f"{where}: field '{field}' contains a lone surrogate (such as \\ud800, half "
                                   f"of an emoji), which is not valid Unicode and cannot be stored; "
                                   f"fix the export")
     return doc
 
 
-def _byte_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes, bool]]:
+def byte_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes, bool]]:
     """``(line number, byte offset, bytes, too_long)`` per physical line, holding at most ``limit``
     bytes: the rest of a longer line is read and dropped (its bytes are ``b""``, ``too_long`` true).
     """
@@ -243,12 +243,12 @@ def _byte_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, int, bytes,
         yield number, start, raw, False
 
 
-def _bad_utf8(where: str, raw: bytes, offset: int, exc: UnicodeDecodeError) -> str:
+def bad_utf8(where: str, raw: bytes, offset: int, exc: UnicodeDecodeError) -> str:
     return (f"{where}: invalid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}, byte offset "
             f"{offset + exc.start} in the file); the line was skipped")
 
 
-def _too_long(where: str, limits: ImportLimits) -> str:
+def too_long(where: str, limits: ImportLimits) -> str:
     return (f"{where}: the line is longer than {limits.max_line_bytes:,} bytes and was skipped; "
             f"split the document or shorten its text")
 
@@ -256,10 +256,10 @@ def _too_long(where: str, limits: ImportLimits) -> str:
 def _jsonl_documents(path: Path, mapper: RowMapper, report: Callable[[str], None],
                      limits: ImportLimits) -> Iterator[Document]:
     with open(path, "rb") as handle:
-        for number, offset, raw, too_long in _byte_lines(handle, limits.max_line_bytes):
+        for number, offset, raw, too_long in byte_lines(handle, limits.max_line_bytes):
             where = f"{path.name} line {number}"
             if too_long:
-                report(_too_long(where, limits))
+                report(too_long(where, limits))
                 continue
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw, offset = raw[3:], 3
@@ -268,7 +268,7 @@ def _jsonl_documents(path: Path, mapper: RowMapper, report: Callable[[str], None
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                report(_bad_utf8(where, raw, offset, exc))
+                report(bad_utf8(where, raw, offset, exc))
                 continue
             try:
                 data = json.loads(line)
@@ -288,7 +288,7 @@ def _jsonl_documents(path: Path, mapper: RowMapper, report: Callable[[str], None
             data.setdefault("source_type", mapper.source_type)
             data.setdefault("collected_at", now().isoformat())
             try:
-                yield _check_document(parse_record(Document, data, where=where), where, limits)
+                yield check_document(parse_record(Document, data, where=where), where, limits)
             except RecordError as exc:
                 report(str(exc))
             except RecursionError:
@@ -300,7 +300,7 @@ def _csv_encoding(path: Path, limits: ImportLimits) -> str:
     UTF-8 file into GB18030 mojibake."""
     utf8 = other = 0
     with open(path, "rb") as handle:
-        for number, _, raw, too_long in _byte_lines(handle, limits.max_line_bytes):
+        for number, _, raw, too_long in byte_lines(handle, limits.max_line_bytes):
             if too_long or raw.isascii():
                 continue
             try:
@@ -311,24 +311,24 @@ def _csv_encoding(path: Path, limits: ImportLimits) -> str:
     return "gb18030" if other > utf8 else "utf-8"
 
 
-def _csv_rows(path: Path, limits: ImportLimits, report: Callable[[str], None]
+def csv_rows(path: Path, limits: ImportLimits, report: Callable[[str], None]
               ) -> Iterator[tuple[str, dict[str, Any]]]:
     encoding = _csv_encoding(path, limits)
     bad_lines: dict[int, str] = {}  # physical line → why it is bad
 
     def lines(handle: BinaryIO) -> Iterator[str]:
-        for number, offset, raw, too_long in _byte_lines(handle, limits.max_line_bytes):
+        for number, offset, raw, too_long in byte_lines(handle, limits.max_line_bytes):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw, offset = raw[3:], 3
             if too_long:  # keeps the quote parity, so the rows after it still parse
-                bad_lines[number] = _too_long(f"{path.name} line {number}", limits)
+                bad_lines[number] = too_long(f"{path.name} line {number}", limits)
                 yield raw.decode("ascii") + "\n"
                 continue
             try:
                 yield raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 what = "UTF-8" if encoding == "utf-8" else "GB18030"
-                bad_lines[number] = _bad_utf8(f"{path.name} line {number}", raw, offset, exc).replace(
+                bad_lines[number] = bad_utf8(f"{path.name} line {number}", raw, offset, exc).replace(
                     "invalid UTF-8", f"invalid {what}").replace("the line was skipped", "the row was skipped")
                 yield raw.decode(encoding, errors="replace")
 
@@ -399,7 +399,7 @@ def check_xlsx_archive(path: Path, limits: ImportLimits = ImportLimits()) -> Non
                                   f"nothing was imported from it")
 
 
-def _xlsx_rows(path: Path, limits: ImportLimits) -> Iterator[tuple[str, dict[str, Any]]]:
+def xlsx_rows(path: Path, limits: ImportLimits) -> Iterator[tuple[str, dict[str, Any]]]:
     from openpyxl import load_workbook
 
     check_xlsx_archive(path, limits)
@@ -444,11 +444,11 @@ def iter_documents(path: Path, fmt: str, mapper: RowMapper,
     if fmt == "jsonl":
         yield from _jsonl_documents(path, mapper, report, limits)
         return
-    rows = _csv_rows(path, limits, report) if fmt == "csv" else _xlsx_rows(path, limits)
+    rows = csv_rows(path, limits, report) if fmt == "csv" else xlsx_rows(path, limits)
     try:
         for where, row in rows:
             try:
-                yield _check_document(mapper.document(row, where), where, limits)
+                yield check_document(mapper.document(row, where), where, limits)
             except RecordError as exc:
                 report(str(exc))
             except Exception as exc:  # a value no check foresaw: that row only, never a traceback

@@ -23,7 +23,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, TextIO, TypeVar, Union
 from pydantic import BaseModel
 
 from yuqing.errors import InputError, RecordError
-from yuqing.importer import ImportLimits, _bad_utf8, _byte_lines, _check_document, _too_long
+from yuqing.importer import ImportLimits, bad_utf8, byte_lines, check_document, too_long
 from yuqing.records import Document, parse_record
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,7 +115,7 @@ def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name:
         number += start_line - 1
         where = f"{name} line {number}"
         if too_long:
-            report(_too_long(where, limits))
+            report(too_long(where, limits))
             continue
         if isinstance(line, bytes):
             if number == start_line and line.startswith(b"\xef\xbb\xbf"):
@@ -125,7 +125,7 @@ def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name:
             try:
                 line = line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                report(_bad_utf8(where, line, offset, exc))
+                report(bad_utf8(where, line, offset, exc))
                 continue
         elif not line.strip():
             continue
@@ -136,9 +136,9 @@ def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name:
 
 def _numbered_lines(handle, limit: int) -> Iterator[tuple[int, int, Union[bytes, str], bool]]:
     """``(line number, byte offset, line, too_long)``; a binary handle is read at most ``limit``
-    bytes at a time (see :func:`yuqing.importer._byte_lines`)."""
+    bytes at a time (see :func:`yuqing.importer.byte_lines`)."""
     if isinstance(handle, (io.BufferedIOBase, io.RawIOBase)):
-        yield from _byte_lines(handle, limit)
+        yield from byte_lines(handle, limit)
         return
     for number, line in enumerate(handle, start=1):  # text already in memory: its length is only checked
         yield number, 0, ("" if len(line) > limit else line), len(line) > limit
@@ -169,7 +169,7 @@ def _parse_line(line: str, model: type[M], where: str, report: ErrorReport, limi
     try:
         record = parse_record(model, data, where=where)
         if isinstance(record, Document):
-            _check_document(record, where, limits)
+            check_document(record, where, limits)
     except RecordError as exc:
         report(str(exc))
         return None

@@ -82,7 +82,7 @@ def stable_id(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     """Times without an offset are read in the default zone, as the contract says."""
     return value if value.tzinfo is not None else value.replace(tzinfo=DEFAULT_TZ)
 
@@ -124,7 +124,7 @@ class Document(Record):
     place: Optional[str] = None
 
     _aware_times = field_validator("published_at", "collected_at")(
-        lambda v: _aware(v) if isinstance(v, datetime) else v)
+        lambda v: aware(v) if isinstance(v, datetime) else v)
 
 
 # --- analysis -------------------------------------------------------------------------------------
@@ -220,7 +220,7 @@ class Incident(Record):
     sentiment: dict[str, float] = Field(default_factory=dict)
 
     _aware_times = field_validator("first_seen", "last_seen")(
-        lambda v: _aware(v) if isinstance(v, datetime) else v)
+        lambda v: aware(v) if isinstance(v, datetime) else v)
 
 
 # --- alert ----------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ class Alert(Record):
     similar_cases: list[SimilarCase] = Field(default_factory=list)
     history: list[AlertChange] = Field(default_factory=list)
 
-    _aware_times = field_validator("created_at")(lambda v: _aware(v))
+    _aware_times = field_validator("created_at")(lambda v: aware(v))
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
         kwargs.setdefault("by_alias", True)

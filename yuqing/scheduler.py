@@ -295,11 +295,8 @@ class Service:
 
 
 def _crawl_sources(config: Config) -> list[dict]:
-    try:
-        from crawlers.stage import configured_sources
-    except ModuleNotFoundError:
-        log.info("crawlers are not installed; the service runs without crawling")
-        return []
+    from crawlers.stage import configured_sources
+
     return configured_sources(config)
 
 

@@ -1,7 +1,7 @@
 """Sub-commands of ``yuqing``: one module each, named in :data:`COMMANDS`.
 
-A command module defines ``Command``, a subclass of :class:`BaseCommand`. Commands whose module is
-part of a package that is not installed yet are listed but answer with a clear sentence and exit 2.
+A command module defines ``Command``, a subclass of :class:`BaseCommand`. Every command's package is
+installed with the engine, so a command that fails to import is an error to see, not one to hide.
 """
 from __future__ import annotations
 

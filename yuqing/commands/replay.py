@@ -35,6 +35,7 @@ class Command(BaseCommand):
 
     def run(self, args, ctx) -> int:
         from desk.replay import replay
+        from yuqing import scheduler
 
         if args.speed <= 0:
             raise InputError(f"--speed must be greater than 0, not {args.speed}")
@@ -48,8 +49,8 @@ class Command(BaseCommand):
             if not quiet:
                 print(f"{clock.isoformat()}  +{stored} 篇", file=sys.stderr)
 
-        report = replay(ctx.config, ctx.store, docs, speed=args.speed, start=start, step_seconds=args.step,
-                        on_cycle=progress)
+        report = replay(ctx.store, docs, lambda: scheduler.run_once(ctx.config, ctx.store, crawl=False),
+                        speed=args.speed, start=start, step_seconds=args.step, on_cycle=progress)
         if args.format == "json":
             print(json.dumps(report.as_dict(), ensure_ascii=False))
         elif not ctx.quiet:

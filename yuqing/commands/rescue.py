@@ -19,11 +19,9 @@ log = logging.getLogger("yuqing.rescue")
 
 
 def _trained_analyzer(config):
-    """The models helper's analyzer, or ``None`` when it is not installed."""
-    try:
-        from nlp.analyzer import Analyzer
-    except ImportError:
-        return None
+    """The trained analyzer, or ``None`` when its models cannot start (the rule extractors then)."""
+    from nlp.analyzer import Analyzer
+
     try:
         return Analyzer.from_config(config) if hasattr(Analyzer, "from_config") else Analyzer()
     except Exception as exc:  # a broken model must not stop the emergency desk: fall back to rules

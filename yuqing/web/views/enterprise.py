@@ -143,10 +143,8 @@ TERM_NAMES = {"arrears": "欠薪", "gathering": "聚集", "shutdown": "停工", 
 
 def enterprises_for_incident(store, user, doc_ids: list[str]) -> list[dict[str, Any]]:
     """The enterprises linked to an incident's posts that ``user`` may see (for the incident page)."""
-    try:
-        from enterprise.service import enterprises_of_documents
-    except ImportError:  # the enterprise package is not installed: the incident page shows none
-        return []
+    from enterprise.service import enterprises_of_documents
+
     found = enterprises_of_documents(store, doc_ids)
     return [{"id": g["enterprise"].id, "name": g["enterprise"].name, "street": g["enterprise"].street,
              "posts": len(g["doc_ids"]), "via": g["via"][:3]}
