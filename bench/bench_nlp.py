@@ -75,8 +75,9 @@ def bench_weibo21(args, models):
 
 
 def bench_cold(args, models):
-    """COLD test (real offensive comments): does the incitement type fire on offensive text? The model
-    was never trained on COLD; this is the measurement the issue asks for before any training."""
+    """COLD test (real offensive comments): does the incitement type fire on offensive text? Since
+    2026-12-01 the model learns incitement from COLD's train split (its dev split chooses); the test
+    split is only read here. ``--limit 6000`` scores stage 2 on all 5,323 test comments."""
     texts, y = data.cold("test")
     y = np.array(y)
     j = models["harmful"].labels.index("incitement")

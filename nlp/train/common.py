@@ -25,12 +25,16 @@ def _logistic(C: float, max_iter: int = 300):
 
 
 def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, rules: np.ndarray | None = None,
-               C: float = 4.0, exclusive: bool = True, folds: int = 5, groups: Sequence | None = None):
+               C: float = 4.0, exclusive: bool = True, folds: int = 5, groups: Sequence | None = None,
+               rows_per_label: np.ndarray | None = None):
     """Fit the hashed linear model; also return out-of-fold probabilities for the stage-2 head.
 
     ``y`` is a vector of class indices when ``exclusive``, else an (n, labels) 0/1 matrix.
     ``groups`` (e.g. the template a generated line came from) keeps a group in one fold, so the
     out-of-fold scores are as unsure as on unseen templates rather than on seen ones.
+    ``rows_per_label`` (non-exclusive only): an (n, labels) boolean matrix, the rows each label learns
+    from (a set labelled for one type only, e.g. COLD for incitement, says nothing of the others); a
+    label's other rows get its fitted model's scores as their out-of-fold scores.
     """
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
@@ -42,15 +46,21 @@ def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, ru
         return model, oof
     estimators, oof = [], np.zeros(y.shape, dtype=np.float64)
     for j in range(y.shape[1]):
-        estimators.append(_logistic(C).fit(X, y[:, j]))
-        cv = GroupKFold(folds) if groups is not None else folds
-        oof[:, j] = cross_val_predict(_logistic(C), X, y[:, j], cv=cv, groups=groups, method="predict_proba")[:, 1]
+        use = np.ones(len(y), dtype=bool) if rows_per_label is None else np.asarray(rows_per_label[:, j], bool)
+        Xj, yj = X[use], y[use, j]
+        gj = None if groups is None else [g for g, u in zip(groups, use) if u]
+        estimator = _logistic(C).fit(Xj, yj)
+        estimators.append(estimator)
+        cv = GroupKFold(folds) if gj is not None else folds
+        if not use.all():
+            oof[~use, j] = estimator.predict_proba(X[~use])[:, 1]
+        oof[use, j] = cross_val_predict(_logistic(C), Xj, yj, cv=cv, groups=gj, method="predict_proba")[:, 1]
     return stack_binary(estimators, labels), oof
 
 
 def fit_stage2(embeddings: np.ndarray, stage1: np.ndarray, y: np.ndarray, labels: Sequence[str], *,
                C: float = 1.0, exclusive: bool = True, embedding_scale: float = 1.0,
-               use_stage1: bool = True) -> SparseLinearModel:
+               use_stage1: bool = True, rows_per_label: np.ndarray | None = None) -> SparseLinearModel:
     """Fit the head over ``[embedding, stage-1 log-odds]`` (stage-1 scores out-of-fold).
 
     ``embedding_scale`` multiplies the (unit-length) embeddings while fitting and is folded back
@@ -64,7 +74,8 @@ def fit_stage2(embeddings: np.ndarray, stage1: np.ndarray, y: np.ndarray, labels
     if exclusive:
         estimators = [_logistic(C, 1000).fit(X, y)]
     else:
-        estimators = [_logistic(C, 1000).fit(X, y[:, j]) for j in range(y.shape[1])]
+        use = np.ones(y.shape, dtype=bool) if rows_per_label is None else np.asarray(rows_per_label, bool)
+        estimators = [_logistic(C, 1000).fit(X[use[:, j]], y[use[:, j], j]) for j in range(y.shape[1])]
     for estimator in estimators:
         estimator.coef_[:, :dim] *= embedding_scale
         if not use_stage1:
