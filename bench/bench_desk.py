@@ -1,7 +1,7 @@
 """The emergency desk in a storm: a replayed storm of 5,000 posts, and the board with 5,000 requests.
 
     .venv/bin/python bench/bench_desk.py [--posts 5000] [--minutes 10] [--speed 10] [--requests 5000]
-                                         [--skip-replay]
+                                         [--skip-replay] [--stores sqlite,elasticsearch]
 
 1. A synthetic storm (requests for help with their own phones and homes, reposts, 已获救 follow-ups,
    chatter), ``--posts`` posts over ``--minutes`` minutes of event time, replayed through the whole
@@ -10,8 +10,10 @@
    request on the board, p50/p95, in event seconds (board time on the replay clock minus the post's
    time) and in wall seconds (stored → seen on a row), the requests found against the requests
    written, and how far the replay clock fell behind.
-2. The board with ``--requests`` rows: ``desk.board.list_requests`` + ``row`` of every row (what the
-   board page and ``yuqing desk list`` do), and the open rows of one status, p50/p95 of 20 runs.
+2. The board with ``--requests`` rows on each of ``--stores`` (Elasticsearch at ``$YUQING_ES_URL``):
+   ``desk.board.list_requests`` + ``row`` of every row (what ``yuqing desk list`` does), one status,
+   the first 200; then the pages from the real service over HTTP as a signed-in analyst (``/desk``,
+   one status, ``/api/desk``, ``/desk/review``), p50/p95 of 20 requests.
 Figures only, no asserts; not run by ``make test``.
 """
 from __future__ import annotations
@@ -104,37 +106,85 @@ def bench_replay(args) -> None:
     print(f"  stored → on a row, wall time: p50 {pct(walls, 0.5):.2f} s, p95 {pct(walls, 0.95):.2f} s")
 
 
-def bench_board(args) -> None:
+def _board_rows(n: int):
     from desk import board
     from yuqing.storage.base import JsonRecord
-    from yuqing.storage.sqlite import SQLiteStore
 
     rng = random.Random(16)
     statuses = list(board.STATUSES)
+    rows = []
+    for i in range(n):
+        seen = (START + timedelta(seconds=i)).isoformat()
+        rows.append(JsonRecord(id=f"req:{i:06d}", request_id=f"req:{i:06d}", doc_ids=[f"d{i}", f"d{i}r"],
+                               phones=[f"138{i:08d}"], address=f"{rng.choice(STREETS)}某小区{i % 40}栋",
+                               street=rng.choice(STREETS), people_count=rng.randrange(1, 8),
+                               vulnerable=["elderly"], needs=["evacuation"], urgency=round(rng.random(), 3),
+                               status=rng.choice(statuses), first_seen=seen, last_seen=seen,
+                               history=[{"who": "王敏", "when": seen, "action": "desk_status", "to": "verified"}]))
+    return rows
+
+
+def bench_board(args, backend: str) -> None:
+    """The board's engine reads, then its pages over HTTP from the real service (as ``yuqing run``)."""
+    import os
+    import socket
+    import uuid
+
+    import httpx
+
+    from desk import board
+    from yuqing.config import load_config
+    from yuqing.web.server import WebServer
+
     with tempfile.TemporaryDirectory() as tmp:
-        store = SQLiteStore(Path(tmp) / "board.sqlite")
-        rows = []
-        for i in range(args.requests):
-            seen = (START + timedelta(seconds=i)).isoformat()
-            rows.append(JsonRecord(id=f"req:{i:06d}", request_id=f"req:{i:06d}", doc_ids=[f"d{i}", f"d{i}r"],
-                                   phones=[f"138{i:08d}"], address=f"{rng.choice(STREETS)}某小区{i % 40}栋",
-                                   street=rng.choice(STREETS), people_count=rng.randrange(1, 8),
-                                   vulnerable=["elderly"], needs=["evacuation"], urgency=round(rng.random(), 3),
-                                   status=rng.choice(statuses), first_seen=seen, last_seen=seen,
-                                   history=[{"who": "王敏", "when": seen, "action": "desk_status", "to": "verified"}]))
-        for start in range(0, len(rows), 1000):
-            store.put_records("rescue_requests", rows[start:start + 1000])
-        for label, run in (("every row (list_requests + row)", lambda: [board.row(d) for d in board.list_requests(store)]),
-                           ("status new", lambda: [board.row(d) for d in board.list_requests(store, statuses=["new"])]),
-                           ("first 200 rows", lambda: [board.row(d) for d in board.list_requests(store, limit=200)])):
-            times = []
-            for _ in range(20):
-                t0 = time.perf_counter()
-                run()
-                times.append((time.perf_counter() - t0) * 1000)
-            print(f"board of {args.requests} requests, {label}: p50 {statistics.median(times):.0f} ms, "
-                  f"p95 {pct(times, 0.95):.0f} ms")
-        store.close()
+        if backend == "sqlite":
+            from yuqing.storage.sqlite import SQLiteStore
+            store = SQLiteStore(Path(tmp) / "board.sqlite")
+        else:
+            from yuqing.storage.elastic import ElasticsearchStore
+            store = ElasticsearchStore([os.environ.get("YUQING_ES_URL", "http://127.0.0.1:9200")],
+                                       index_prefix=f"bench-desk-{uuid.uuid4().hex[:8]}", spool_dir=tmp)
+        try:
+            rows = _board_rows(args.requests)
+            for start in range(0, len(rows), 1000):
+                store.put_records("rescue_requests", rows[start:start + 1000])
+            if backend != "sqlite":
+                store.flush()
+            for label, run in (("every row (list_requests + row)",
+                                lambda: [board.row(d) for d in board.list_requests(store)]),
+                               ("status new", lambda: [board.row(d) for d in board.list_requests(store, statuses=["new"])]),
+                               ("first 200 rows", lambda: [board.row(d) for d in board.list_requests(store, limit=200)])):
+                times = []
+                for _ in range(20):
+                    t0 = time.perf_counter()
+                    run()
+                    times.append((time.perf_counter() - t0) * 1000)
+                print(f"{backend}: board of {args.requests} requests, {label}: p50 {statistics.median(times):.0f} ms, "
+                      f"p95 {pct(times, 0.95):.0f} ms")
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            config = load_config(None, ["web.users={ana: {role: analyst, token: bench-token}}", f"web.port={port}"])
+            server = WebServer(config, store)
+            server.start()
+            try:
+                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
+                                  headers={"Authorization": "Bearer bench-token"}) as client:
+                    for path in ("/desk", "/desk?status=new", "/api/desk", "/desk/review"):
+                        client.get(path).raise_for_status()  # warm: templates compiled
+                        times = []
+                        for _ in range(20):
+                            t0 = time.perf_counter()
+                            client.get(path).raise_for_status()
+                            times.append((time.perf_counter() - t0) * 1000)
+                        print(f"{backend}: page {path:<18} with {args.requests} requests: "
+                              f"p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms")
+            finally:
+                server.stop()
+        finally:
+            if backend != "sqlite":
+                store.delete_indices()
+            store.close()
 
 
 def main() -> None:
@@ -145,10 +195,12 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=30.0, help="replay seconds between engine cycles")
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--skip-replay", action="store_true")
+    parser.add_argument("--stores", default="sqlite,elasticsearch", help="stores the board is timed on")
     args = parser.parse_args()
     if not args.skip_replay:
         bench_replay(args)
-    bench_board(args)
+    for backend in args.stores.split(","):
+        bench_board(args, backend.strip())
 
 
 if __name__ == "__main__":
