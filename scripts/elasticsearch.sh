@@ -2,6 +2,8 @@
 # A real single-node Elasticsearch for development and CI, on 127.0.0.1 only.
 #
 #   scripts/elasticsearch.sh start|stop|status [--port 9200] [--data DIR] [--version 8.19.21]
+#                            [--cluster NAME --node-name NAME --transport-port P
+#                             --seed-hosts H:P,H:P --initial-masters NAME,NAME] [--no-wait]
 #
 # `start` fetches the distribution published on Maven Central
 # (org.elasticsearch.distribution.integ-test-zip:elasticsearch:VERSION:zip) with `mvn dependency:copy`
@@ -9,6 +11,11 @@
 # (Elasticsearch refuses root) with a small heap, security off and the disk watermarks relaxed,
 # then waits until the cluster is yellow or green and prints its URL. `stop` kills it by its pid
 # file and waits. Both are idempotent. The node's config, data, logs and pid file live in --data.
+#
+# With --seed-hosts the node is one node of a cluster instead of a single-node one (scripts/es_cluster.sh
+# starts three): it looks for the others at those transport addresses, and --initial-masters bootstraps
+# the cluster on the node's first start only (a node whose data already belongs to a cluster rejoins it).
+# --no-wait returns once the process runs: a cluster node cannot be healthy before the others are up.
 set -euo pipefail
 
 VERSION="${YUQING_ES_VERSION:-8.19.21}"
@@ -17,8 +24,18 @@ DATA=""
 CACHE="${YUQING_ES_CACHE:-$HOME/.cache/yuqing/elasticsearch}"
 ES_USER="${YUQING_ES_USER:-yuqing-es}"
 WAIT_SECONDS="${YUQING_ES_WAIT:-180}"
+CLUSTER=""
+NODE_NAME=""
+TRANSPORT_PORT=""
+SEED_HOSTS=""
+INITIAL_MASTERS=""
+NO_WAIT=0
 
-usage() { echo "usage: $0 start|stop|status [--port P] [--data DIR] [--version V]" >&2; exit 2; }
+usage() {
+  echo "usage: $0 start|stop|status [--port P] [--data DIR] [--version V] [--cluster NAME] [--node-name NAME]" \
+       "[--transport-port P] [--seed-hosts H:P,...] [--initial-masters NAME,...] [--no-wait]" >&2
+  exit 2
+}
 [ $# -ge 1 ] || usage
 ACTION="$1"; shift
 while [ $# -gt 0 ]; do
@@ -26,6 +43,12 @@ while [ $# -gt 0 ]; do
     --port) PORT="$2"; shift 2 ;;
     --data) DATA="$2"; shift 2 ;;
     --version) VERSION="$2"; shift 2 ;;
+    --cluster) CLUSTER="$2"; shift 2 ;;
+    --node-name) NODE_NAME="$2"; shift 2 ;;
+    --transport-port) TRANSPORT_PORT="$2"; shift 2 ;;
+    --seed-hosts) SEED_HOSTS="$2"; shift 2 ;;
+    --initial-masters) INITIAL_MASTERS="$2"; shift 2 ;;
+    --no-wait) NO_WAIT=1; shift ;;
     *) usage ;;
   esac
 done
@@ -123,8 +146,18 @@ as_user() {
   fi
 }
 
+discovery_options() {  # single-node, or one node of a cluster
+  if [ -z "$SEED_HOSTS" ]; then echo "-E discovery.type=single-node"; return; fi
+  echo "-E discovery.seed_hosts=$SEED_HOSTS"
+  # bootstrapping is for a new cluster only: a node whose data holds a cluster state rejoins that cluster
+  if [ -n "$INITIAL_MASTERS" ] && [ ! -d "$DATA/data/_state" ]; then
+    echo "-E cluster.initial_master_nodes=$INITIAL_MASTERS"
+  fi
+  [ -z "$TRANSPORT_PORT" ] || echo "-E transport.port=$TRANSPORT_PORT"
+}
+
 start() {
-  if running && healthy; then echo "$URL"; return 0; fi
+  if running && { [ "$NO_WAIT" = 1 ] || healthy; }; then echo "$URL"; return 0; fi
   if running; then stop; fi
   fetch
   unpack
@@ -140,12 +173,13 @@ start() {
   as_user env ES_JAVA_HOME="$java_home" ES_PATH_CONF="$DATA/config" ES_JAVA_OPTS="-Xms512m -Xmx512m ${YUQING_ES_JAVA_OPTS:-}" \
     ES_TMPDIR="$DATA/tmp" \
     "$HOME_DIR/bin/elasticsearch" -d -p "$PIDFILE" \
-    -E discovery.type=single-node -E network.host=127.0.0.1 -E http.port="$PORT" \
-    -E cluster.name="yuqing-$PORT" -E node.name="yuqing-$PORT" \
+    $(discovery_options) -E network.host=127.0.0.1 -E http.port="$PORT" \
+    -E cluster.name="${CLUSTER:-yuqing-$PORT}" -E node.name="${NODE_NAME:-yuqing-$PORT}" \
     -E path.data="$DATA/data" -E path.logs="$DATA/logs" \
     -E xpack.security.enabled=false \
     -E cluster.routing.allocation.disk.threshold_enabled=false \
     >"$DATA/logs/stdout.log" 2>&1 9>&- || { log "failed to start; see $DATA/logs"; tail -20 "$DATA/logs/stdout.log" >&2; exit 1; }
+  if [ "$NO_WAIT" = 1 ]; then echo "$URL"; return 0; fi
   local deadline=$((SECONDS + WAIT_SECONDS))
   until healthy; do
     if [ $SECONDS -ge $deadline ]; then log "not healthy after ${WAIT_SECONDS}s; see $DATA/logs"; exit 1; fi

@@ -35,10 +35,13 @@ INCIDENT_STATES = {"emerging": "初发", "growing": "升温", "peak": "高峰", 
 #: the tasks of an analyst's correction (nlp.corrections) and their labels
 CORRECTION_LABELS = {"request": "求救", "not_request": "不是求救", "rumor": "谣言", "not_rumor": "不是谣言",
                      "none": "无街道"}
+#: the roles of `yuqing run --role` (deployment/), also the names of the leases they hold (sweep: the analysers')
+ROLES = {"crawl": "采集", "analyze": "分析", "cluster": "聚类", "alert": "预警", "web": "网页", "all": "全部",
+         "sweep": "补漏扫描"}
 
 VOCABULARIES = {"category": CATEGORIES, "severity": SEVERITIES, "state": STATES, "sentiment": SENTIMENTS,
                 "harmful": HARMFUL, "vulnerable": VULNERABLE, "need": NEEDS, "source_type": SOURCE_TYPES,
-                "rule": RULES, "incident_state": INCIDENT_STATES, "correction": CORRECTION_LABELS}
+                "rule": RULES, "incident_state": INCIDENT_STATES, "correction": CORRECTION_LABELS, "role": ROLES}
 
 
 def label(kind: str, code: Optional[str], default: str = "—") -> str:

@@ -1,7 +1,6 @@
 """Fixtures of the deployment tests: a real redis-server, role processes, a deployment config."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -12,34 +11,16 @@ import yaml
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from deploy_helpers import RoleProcess, free_port, wait_until  # noqa: E402,F401  (after the path set-up)
+from deploy_helpers import RoleProcess, free_port, start_redis, wait_until  # noqa: E402,F401  (after the path set-up)
 
 
 @pytest.fixture
 def redis_url(tmp_path):
     """A real redis-server on a free loopback port (Debian package redis-server)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: apt-get install -y redis-server (the Makefile does this)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    wait_until(lambda: _pings(client), 10, "redis-server answering")
-    yield f"redis://127.0.0.1:{port}/0"
+    proc, url = start_redis(tmp_path)
+    yield url
     proc.terminate()
     proc.wait(5)
-
-
-def _pings(client) -> bool:
-    import redis
-
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.fixture

@@ -92,3 +92,73 @@ def test_killed_holder_is_replaced_within_the_lease_time(roles, deployment_confi
     assert took <= 3.0 * 4 / 3 + 2.0, f"takeover took {took:.1f} s"
     wait_until(lambda: "cluster" in next((p["leases"] for p in deployment_status(config)["processes"]
                                           if p["pid"] == other.pid), []), 30, "status to show the new holder")
+
+
+def _road_block(doc_id: str, street: str):
+    """A post with 堵路 in ``street`` and its analysis: what the test's keyword rule raises an alert on."""
+    from yuqing.records import Analysis, Document, now
+
+    at = now()
+    doc = Document(id=doc_id, text=f"{street}工人在厂门口堵路讨薪", published_at=at, collected_at=at, source="forum-a",
+                   source_type="forum")
+    analysis = Analysis.model_validate({"id": doc_id, "sentiment": {"label": "negative", "score": 0.9},
+                                        "categories": [{"label": "labor_dispute", "score": 0.9}],
+                                        "location": {"city": "深圳市", "district": "龙华区", "street": street,
+                                                     "confidence": 0.9}})
+    return doc, analysis
+
+
+def test_killed_alert_holder_is_replaced_and_the_standby_raises_the_alerts(roles, deployment_config, redis_client,
+                                                                            deployment_status, tmp_path):
+    import yaml
+
+    from yuqing.records import now
+    from yuqing.storage.sqlite import SQLiteStore
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "road.yaml").write_text(yaml.safe_dump({"name": "road-block", "type": "keyword", "severity": "orange",
+                                                     "options": {"words": ["堵路"], "group_by": "street"}},
+                                                    allow_unicode=True), encoding="utf-8")
+    config = deployment_config(**{"deployment.lease_seconds": 3.0, "service.alert_interval": 1,
+                                  "alerts.rules_dirs": [str(rules)]})
+    store = SQLiteStore(tmp_path / "store.sqlite")
+    first, second = roles("alert", config), roles("alert", config)
+    try:
+        first.metrics_address(), second.metrics_address()
+        holder_value = wait_until(lambda: redis_client.get("yuqing:lease:alert"), 30, "an alert lease holder")
+        pids = {first.pid: first, second.pid: second}
+        holder_pid = int(holder_value.split("|")[0].rsplit(":", 1)[1])
+        holder, other = pids[holder_pid], pids[(set(pids) - {holder_pid}).pop()]
+
+        def alert_on(doc_id: str):
+            return next((a for a in store.find_records("alerts") if doc_id in a.doc_ids), None)
+
+        before = _road_block("before-kill", "民治街道")
+        store.put_documents([before[0]])
+        store.put_analyses([before[1]])
+        wait_until(lambda: alert_on("before-kill"), 60, "the holder to raise the first alert")
+
+        holder.kill()
+        killed, killed_at = time.monotonic(), now()
+        # stored after the kill: only an alert cycle that runs after it can raise this one
+        after = _road_block("after-kill", "观澜街道")
+        store.put_documents([after[0]])
+        store.put_analyses([after[1]])
+        value = wait_until(lambda: (v := redis_client.get("yuqing:lease:alert")) and v != holder_value and v, 30,
+                           "the standby to take the alert lease")
+        took = time.monotonic() - killed
+        assert int(value.split("|")[0].rsplit(":", 1)[1]) == other.pid
+        assert int(value.split("|")[1]) > int(holder_value.split("|")[1])  # a newer fencing token
+        assert took <= 3.0 * 4 / 3 + 2.0, f"takeover took {took:.1f} s"
+
+        raised = wait_until(lambda: alert_on("after-kill"), 60, "the standby to raise the alert of the new post")
+        assert raised.created_at >= killed_at and raised.street == "观澜街道"
+        # the standby's first cycle read the first post again and kept its one alert: no duplicate
+        alerts = store.find_records("alerts")
+        assert len(alerts) == 2, [(a.id, a.street, a.doc_ids) for a in alerts]
+        assert other.popen.poll() is None, other.output[-3000:]
+        wait_until(lambda: "alert" in next((p["leases"] for p in deployment_status(config)["processes"]
+                                            if p["pid"] == other.pid), []), 30, "status to show the new holder")
+    finally:
+        store.close()

@@ -55,6 +55,8 @@ def test_every_role_runs_is_listed_and_answers(roles, deployment_config, deploym
         code, body = _get(f"http://{address}/metrics")
         assert code == 200 and "yuqing_documents_analysed_total" in body and "yuqing_stream_lag" in body
     assert _get(f"http://127.0.0.1:{web_port}/")[0] < 500  # the web role serves the analyst UI
+    code, page = _get(f"http://127.0.0.1:{web_port}/sources")  # and its sources page lists every process
+    assert code == 200 and all(f"<td>{proc.pid}</td>" in page for proc in procs.values()), page
 
     # new documents (as the crawl role announces them) are analysed by the analyze process
     from yuqing.storage.sqlite import SQLiteStore

@@ -1,9 +1,14 @@
 """The requests for help (求救) and the sources (数据源) pages."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Optional
+
 from starlette.requests import Request
 from starlette.routing import Route
 
+from yuqing.errors import ConfigError
+from yuqing.records import DEFAULT_TZ
 from yuqing.web.context import Web
 
 
@@ -27,6 +32,29 @@ def routes(web: Web) -> list[Route]:
     def sources_page(request: Request):
         from yuqing.scheduler import recent_failures
         return web.page(request, "sources.html", web.redactor(request),
-                        sources=store.find_records("sources", order_by="id"), failures=recent_failures(store))
+                        sources=store.find_records("sources", order_by="id"), failures=recent_failures(store),
+                        deployment=deployment_processes(web.config))
 
     return [Route("/rescue", rescue_page), Route("/sources", sources_page)]
+
+
+def deployment_processes(config) -> Optional[dict]:
+    """What ``yuqing status`` shows, for the sources page; None on one machine (no ``deployment.redis_url``).
+
+    ``{"processes": [...], "stream": {...}, "leases": {...}}`` as :func:`deployment.status.deployment_status`
+    gives it, each process with its last beat as local time (``beat``), or ``{"error": sentence}`` when
+    Redis cannot be read: the page still shows the sources.
+    """
+    if not config["deployment.redis_url"]:
+        return None
+    import redis
+
+    from deployment.status import deployment_status
+
+    try:
+        status = deployment_status(config)
+    except (ConfigError, redis.RedisError) as exc:
+        return {"error": str(exc)}
+    for process in status["processes"]:
+        process["beat"] = datetime.fromtimestamp(process["last_beat"], DEFAULT_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    return status

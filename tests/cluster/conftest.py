@@ -1,0 +1,31 @@
+"""Fixtures of the cluster tests (``make test-cluster``): a real three-node Elasticsearch, a real Redis."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "deployment"))
+from deploy_helpers import start_redis  # noqa: E402  (after the path set-up)
+from es_node import EsCluster  # noqa: E402  (tests/ is on the path: tests/conftest.py)
+
+
+@pytest.fixture(scope="module")
+def es_cluster():
+    """Three nodes of the distribution the tests fetch, on free loopback ports, stopped and removed after."""
+    cluster = EsCluster.on_free_ports(3)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    proc, url = start_redis(tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(5)
