@@ -22,6 +22,7 @@ from clustering.events import EventParams, cluster_window, place_keys, same_plac
 from clustering.identity import match_clusters
 from clustering.labels import class_keywords, make_label
 from clustering.online import CentroidAssigner
+from clustering.pins import Pins, constrain
 from yuqing.records import Analysis, Document, Incident
 
 
@@ -83,8 +84,12 @@ class Outcome:
 
 
 def recluster(window: Window, previous: Sequence[Incident], now: datetime, params: EngineParams,
-              taken=lambda _id: False) -> Outcome:
-    """Cluster the whole window, match the clusters to ``previous`` and build every incident."""
+              taken=lambda _id: False, pins: Optional[Pins] = None) -> Outcome:
+    """Cluster the whole window, match the clusters to ``previous`` and build every incident.
+
+    ``pins`` are the analysts' hand merges and splits (:mod:`clustering.pins`): the incidents they
+    decided keep their posts under their ids, and only the other clusters are matched by overlap.
+    """
     labels = cluster_window(window.vectors, [document_text(d) for d in window.docs],
                             [d.published_at for d in window.docs], params.density, params.events)
     groups: dict[int, list[int]] = defaultdict(list)
@@ -92,15 +97,27 @@ def recluster(window: Window, previous: Sequence[Incident], now: datetime, param
         if label != NOISE:
             groups[label].append(row)
     ordered = sorted(groups.values(), key=lambda rows: (-len(rows), rows[0]))
+    pins = pins or Pins()
     in_window = set(window.position)
+    forced, ordered = _pinned(window, ordered, pins, {p.id: set(p.doc_ids) & in_window for p in previous},
+                              params.identity_min_overlap)
     prev_by_id = {p.id: p for p in previous}
-    prev_docs = {p.id: set(p.doc_ids) & in_window for p in previous}
+    pinned = {d for rows in forced.values() for d in (window.docs[r].id for r in rows)}
+    prev_docs = {p.id: (set(p.doc_ids) & in_window) - pinned for p in previous
+                 if p.id not in forced and p.id not in pins.merged}
     match = match_clusters([{window.docs[r].id for r in rows} for rows in ordered],
                            {k: v for k, v in prev_docs.items() if v},
-                           min_overlap=params.identity_min_overlap, taken=taken)
+                           min_overlap=params.identity_min_overlap, taken=lambda i: i in forced or taken(i))
+    ordered = [*forced.values(), *ordered]
+    ids = [*forced, *match.ids]
+    relations = [{"relation": "continued" if i in prev_by_id else "created"} for i in forced] + match.relations
+    if forced:
+        labels = np.full(len(window.docs), NOISE)
+        for index, rows in enumerate(ordered):
+            labels[rows] = index
     keywords = _keywords(window, ordered, labels, params.keywords)
     outcome = Outcome(assignments={d.id: None for d in window.docs})
-    for index, (rows, incident_id, relation) in enumerate(zip(ordered, match.ids, match.relations)):
+    for index, (rows, incident_id, relation) in enumerate(zip(ordered, ids, relations)):
         incident = build_incident(incident_id, rows, window, keywords[index], now, params,
                                   prev_by_id.get(incident_id), in_window)
         for key in ("merged_from", "parent_ids"):
@@ -114,10 +131,27 @@ def recluster(window: Window, previous: Sequence[Incident], now: datetime, param
         outcome.incidents.append(closed_incident(prev_by_id[prev_id], now, merged_into=into))
         outcome.lineage.append({"incident_id": prev_id, "relation": "merged_into", "into": into})
     for prev in previous:
-        if prev.id not in match.ids and prev.id not in match.merged_into and getattr(prev, "state", "") != "closed":
+        if prev.id in ids or prev.id in match.merged_into:
+            continue
+        if prev.id in pins.merged and getattr(prev, "merged_into", None) != pins.target(prev.id):
+            # merged by hand while the window was being read: it stays merged
+            outcome.incidents.append(closed_incident(prev, now, merged_into=pins.target(prev.id)))
+        elif getattr(prev, "state", "") != "closed":
             outcome.incidents.append(closed_incident(prev, now))
             outcome.lineage.append({"incident_id": prev.id, "relation": "closed"})
     return outcome
+
+
+def _pinned(window: Window, ordered: list[list[int]], pins: Pins, previous: dict[str, set[str]],
+            min_overlap: float) -> tuple[dict[str, list[int]], list[list[int]]]:
+    """The rows of the incidents analysts decided, and the clusters left to the engine."""
+    if not pins.docs:
+        return {}, ordered
+    ids = [[window.docs[r].id for r in rows] for rows in ordered]
+    forced, free = constrain(ids, pins, window.position, previous, min_overlap)
+    rows_of = window.position
+    return ({key: sorted(rows_of[d] for d in docs) for key, docs in forced.items()},
+            [[rows_of[d] for d in docs] for docs in free])
 
 
 def assign_new(window: Window, incidents: Sequence[Incident], new_ids: Sequence[str], now: datetime,
@@ -157,6 +191,10 @@ def assign_new(window: Window, incidents: Sequence[Incident], new_ids: Sequence[
     return outcome
 
 
+#: Fields an incident keeps from its previous record when the engine rebuilds it: its birth, its
+#: lineage and what analysts did to it (the hand history and where a hand split took it from).
+KEPT_FIELDS = ("created_at", "parent_ids", "merged_from", "history", "split_from")
+
 #: Most documents tokenized for the labels of one run; each class gets an even share, so a huge
 #: window costs no more than this (jieba is the slow part of labelling).
 LABEL_BUDGET = 20000
@@ -192,8 +230,7 @@ def build_incident(incident_id: str, rows: Sequence[int], window: Window, keywor
     bursting = burst(times, window.peer_times(peer_key), now, params.bursts)
     amplified = amplification(docs, window.vectors[[window.position[d.id] for d in docs]], params.amplification)
     doc_ids = kept + [d.id for d in docs]
-    extra = {k: getattr(previous, k) for k in ("created_at", "parent_ids", "merged_from")
-             if previous is not None and getattr(previous, k, None)}
+    extra = {k: getattr(previous, k) for k in KEPT_FIELDS if previous is not None and getattr(previous, k, None)}
     return Incident(
         id=incident_id, label=make_label(keywords, streets), keywords=keywords, doc_ids=doc_ids,
         first_seen=first_seen, last_seen=max(times), size=len(doc_ids), growth=bursting["growth"],

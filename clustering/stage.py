@@ -4,6 +4,10 @@ Every run reads the sliding window (``clustering.window_hours``, default 72 h), 
 documents not yet in the embedding cache, then either re-clusters the whole window (every
 ``clustering.recluster_interval`` seconds) or assigns the window's unassigned documents online to
 the open incidents. Incidents go to the ``incidents`` collection, lineage to ``lineage``.
+
+Analysts' hand merges and splits (:mod:`clustering.manual`) are kept: every run reads the decisions
+about the window's posts and re-clusters around them (:mod:`clustering.pins`), and a decision made
+while a run was busy is applied again over what the run wrote.
 """
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Optional
 
+from clustering import manual
 from clustering.embedders import EmbeddingCache, build_embedder, embed_documents
 from clustering.engine import EngineParams, Outcome, Window, assign_new, closed_incident, recluster
+from clustering.pins import Pins, resolve
 from yuqing.pipeline import Stage, StageReport
 from yuqing.records import DEFAULT_TZ, Document, Incident, now as wall_clock
 from yuqing.storage.base import JsonRecord
@@ -23,6 +29,8 @@ log = logging.getLogger(__name__)
 STATE_KEY = "clustering"
 OPEN_STATES = ("emerging", "growing", "peak", "declining")
 ANALYSIS_BATCH = 1000
+#: how often one run clusters again because an analyst decided something while it clustered
+DECISION_ROUNDS = 3
 
 
 class ClusterStage(Stage):
@@ -45,9 +53,10 @@ class ClusterStage(Stage):
         docs, end = self._window(run_at)
         full = self._due(state, run_at, len(docs)) if full is None else full
         outcome = self._close_stale(end)
+        decided: Optional[set[str]] = None
         if docs:
             window = Window(docs, embed_documents(docs, self.embedder, self.cache), self._analyses(docs))
-            found = self._recluster(window, end) if full else self._assign(window, end)
+            found, decided = self._around_decisions(window, end, full)
             outcome.incidents += found.incidents
             outcome.lineage += found.lineage
             outcome.assignments = found.assignments
@@ -56,19 +65,48 @@ class ClusterStage(Stage):
                 state["last_full_docs"] = len(docs)
                 self.cache.compact([d.id for d in docs])
         self._write(outcome, run_at)
+        if decided is not None:
+            self._keep_new_decisions(end, decided)
         self.store.set_state(STATE_KEY, {**state, "last_run": run_at.isoformat()})
         if not docs:
             return StageReport(self.name, detail="empty window: nothing to cluster")
         return self._report(outcome, len(docs), full)
 
-    def _recluster(self, window: Window, end: datetime) -> Outcome:
-        return recluster(window, self._previous(end), end, self.params,
-                         taken=lambda i: self.store.get_record("incidents", i) is not None)
+    def _around_decisions(self, window: Window, end: datetime, full: bool) -> tuple[Outcome, set[str]]:
+        """Cluster around the analysts' hand decisions (read after the slow embedding), once more
+        when one was made meanwhile; returns the outcome and the decisions it respected."""
+        for _ in range(DECISION_ROUNDS):
+            decisions = manual.decisions(self.store, since=self._since(end))
+            pins = resolve(decisions)
+            found = self._recluster(window, end, pins) if full else self._assign(window, end, pins)
+            seen = {d["id"] for d in decisions}
+            if {d["id"] for d in manual.decisions(self.store, since=self._since(end))} == seen:
+                break
+        return found, seen
 
-    def _assign(self, window: Window, end: datetime) -> Outcome:
-        open_ones = [p for p in self._previous(end) if getattr(p, "state", None) in OPEN_STATES]
-        assigned = {i for p in open_ones for i in p.doc_ids}
+    def _recluster(self, window: Window, end: datetime, pins: Pins) -> Outcome:
+        previous = self._previous(end)
+        known = {p.id for p in previous}
+        for target in sorted({pins.target(i) for i in pins.docs.values()} - known):
+            found = self.store.get_record("incidents", target)  # decided by hand, its posts long ago
+            if found is not None and not getattr(found, "merged_into", None):
+                previous.append(found)
+        return recluster(window, previous, end, self.params,
+                         taken=lambda i: self.store.get_record("incidents", i) is not None, pins=pins)
+
+    def _assign(self, window: Window, end: datetime, pins: Pins) -> Outcome:
+        open_ones = [p for p in self._previous(end) if getattr(p, "state", None) in OPEN_STATES
+                     and p.id not in pins.merged]
+        assigned = {i for p in open_ones for i in p.doc_ids} | set(pins.docs)
         return assign_new(window, open_ones, [d.id for d in window.docs if d.id not in assigned], end, self.params)
+
+    def _keep_new_decisions(self, end: datetime, known: set[str]) -> None:
+        """Hand merges and splits made while this run read and clustered the window are applied again
+        over what it wrote (it wrote from incidents read before them); earlier ones were pins already."""
+        for decision in manual.decisions(self.store, since=self._since(end)):
+            if decision["id"] not in known:
+                log.info("clustering: hand decision %s made during the run is applied again", decision["id"])
+                manual.apply(self.store, decision)
 
     # --- steps ------------------------------------------------------------------------------------
     def _due(self, state: dict, run_at: datetime, window_docs: int) -> bool:
@@ -122,9 +160,11 @@ class ClusterStage(Stage):
             found.update({a.id: a for a in self.store.get_analyses(batch)})
         return found
 
+    def _since(self, end: datetime) -> datetime:
+        return end - timedelta(hours=self.config["clustering.window_hours"])
+
     def _previous(self, end: datetime) -> list[Incident]:
-        since = end - timedelta(hours=self.config["clustering.window_hours"])
-        return [p for p in self.store.find_records("incidents", since=since)
+        return [p for p in self.store.find_records("incidents", since=self._since(end))
                 if not getattr(p, "merged_into", None)]
 
     def _close_stale(self, end: datetime) -> Outcome:

@@ -65,10 +65,13 @@ ACTIONS = {
     "desk_rumour_denial": "关联辟谣",
     "desk_storm": "平急转换",
     "generate_report": "生成简报",
+    "incident_merge": "合并事件",
+    "incident_split": "拆分事件",
 }
 #: target kind → its label
 TARGETS = {"alerts": "预警", "search": "检索", "rescue_requests": "求救信息", "documents": "文档",
-           "audit_events": "审计日志", "session": "会话", "briefings": "简报", "enterprises": "企业"}
+           "audit_events": "审计日志", "session": "会话", "briefings": "简报", "enterprises": "企业",
+           "incidents": "事件"}
 
 MAX_TEXT = 500
 MAX_NAME = 100

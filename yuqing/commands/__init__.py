@@ -24,6 +24,7 @@ COMMANDS = {
     "analyze": "yuqing.commands.analyze",
     "rescue": "yuqing.commands.rescue",
     "cluster": "yuqing.commands.cluster",
+    "incidents": "yuqing.commands.incidents",
     "alerts": "yuqing.commands.alerts",
     "calendar": "yuqing.commands.calendar_cmd",
     "cases": "yuqing.commands.cases",

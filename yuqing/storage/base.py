@@ -92,6 +92,8 @@ register_kind(Kind("sources", JsonRecord, fields=("state", "last_success")))
 register_kind(Kind("job_runs", JsonRecord, fields=("job", "ok", "started_at"), time_field="started_at"))
 register_kind(Kind("calendar_proposals", JsonRecord, fields=("status", "category", "street")))
 register_kind(Kind("lineage", JsonRecord, fields=("incident_id", "relation", "run_at"), time_field="run_at"))
+register_kind(Kind("incident_edits", JsonRecord, fields=("action", "incident_id", "other_id", "when", "docs_until"),
+                   time_field="docs_until"))  # hand merges and splits (clustering.manual), kept by the engine
 
 
 # --- query helpers --------------------------------------------------------------------------------

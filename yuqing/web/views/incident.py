@@ -4,9 +4,10 @@ The page is rendered on the server from the incident's documents and analyses: t
 time with its sentiment (the chart's data sits in a JSON block that ``static/charts.js`` draws
 with ECharts), sources and streets, the posts (the first marked, reposts and copies of one text
 collapsed into one row), key words, amplification (the share of the few most active accounts),
-lineage (merged, split, grown), the harmful posts inside it, precedents from the case library with
-why they matched, the calendar context, the enterprises its posts name (linking to their pages)
-and the full history of its alerts.
+lineage (merged, split, grown, and the analysts' own merges and splits with who and why; the forms
+that make them are :mod:`yuqing.web.views.incident_edit`'s), the harmful posts inside it, precedents
+from the case library with why they matched, the calendar context, the enterprises its posts name
+(linking to their pages) and the full history of its alerts (those of the incidents merged into it too).
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from yuqing.errors import YuqingError
 from yuqing.records import DEFAULT_TZ, SENTIMENTS
 from yuqing.web.context import Web
 from yuqing.web.params import int_param
+from yuqing.web.views import incident_edit
+from yuqing.web.views.desk import Flash
 from yuqing.web.views.enterprise import enterprises_for_incident
 
 log = logging.getLogger(__name__)
@@ -54,24 +57,28 @@ def series(docs: list, analyses: dict) -> dict[str, Any]:
 
 
 def post_groups(docs: list) -> list[dict[str, Any]]:
-    """Posts oldest first, reposts and copies of one text folded into the first of them."""
+    """Posts oldest first, reposts and copies of one text folded into the first of them (``ids``: all
+    the group's posts, the first one first)."""
     groups: dict[str, dict[str, Any]] = {}
     for doc in sorted(docs, key=lambda d: d.published_at):
         key = doc.thread_id if doc.thread_id and doc.thread_id in groups else _REPOST.sub("", doc.text)[:120]
         group = groups.get(key)
         if group is None:
-            groups[key] = {"doc": doc, "copies": 0}
+            groups[key] = {"doc": doc, "copies": 0, "ids": [doc.id]}
         else:
             group["copies"] += 1
+            group["ids"].append(doc.id)
     return list(groups.values())
 
 
 def amplification(docs: list) -> dict[str, Any]:
-    """How much of the volume the few most active accounts made."""
+    """How much of the volume the few most active accounts made (``flagged``: half or more of it, when
+    there are more accounts than the few: an incident of five accounts is not amplified by five)."""
     authors = Counter(d.author for d in docs if d.author)
     top = authors.most_common(TOP_ACCOUNTS)
     share = sum(n for _, n in top) / len(docs) if docs else 0.0
-    return {"accounts": len(authors), "top": top, "share": share}
+    return {"accounts": len(authors), "top": top, "share": share,
+            "flagged": share >= 0.5 and len(authors) > TOP_ACCOUNTS}
 
 
 def posts_of(store, incident) -> tuple[list, dict]:
@@ -82,6 +89,7 @@ def posts_of(store, incident) -> tuple[list, dict]:
 
 def routes(web: Web) -> list[Route]:
     store = web.store
+    flash = Flash()  # the one-time message after a merge or split (incident_edit)
 
     def incidents_page(request: Request):
         where = web.where(request, field="streets")
@@ -96,7 +104,9 @@ def routes(web: Web) -> list[Route]:
         shown = groups[:POSTS_SHOWN]
         shown_ids = [g["doc"].id for g in shown]
         harmful = [(d, analyses[d.id]) for d in docs if d.id in analyses and analyses[d.id].harmful][:20]
-        alerts = store.find_records("alerts", {"incident_id": incident.id}, order_by="created_at")
+        # the cards of the incidents merged into this one are its history too
+        owners = [incident.id, *(getattr(incident, "merged_from", None) or [])]
+        alerts = store.find_records("alerts", {"incident_id": owners}, order_by="created_at")
         alerts = [a for a in alerts if web.user_of(request).sees_street(a.street)]
         view = web.redactor(request, shown_ids + [d.id for d, _ in harmful])
         web.audit_view(request, view, [g["doc"] for g in shown] + alerts, shown_ids, target_kind="incidents",
@@ -107,10 +117,45 @@ def routes(web: Web) -> list[Route]:
             sources=Counter(d.source or "—" for d in docs).most_common(8),
             streets=Counter(a.location.street for a in analyses.values() if a.location.street).most_common(8),
             amplification=amplification(docs), harmful=[{"doc": d, "types": a.harmful.types} for d, a in harmful],
-            lineage=store.find_records("lineage", {"incident_id": incident.id}, order_by="run_at", limit=50),
-            precedents=precedents(store, incident), alerts=alerts,
+            lineage=list(reversed(store.find_records("lineage", {"incident_id": incident.id}, order_by="run_at",
+                                                     descending=True, limit=50))),
+            related=related(request, incident), precedents=precedents(store, incident), alerts=alerts,
             enterprises=enterprises_for_incident(store, web.user_of(request), [d.id for d in docs]),
-            calendar=sorted({entry for a in alerts for entry in a.calendar}))
+            calendar=sorted({entry for a in alerts for entry in a.calendar}),
+            flash=flash.pop(web.user_of(request).name, request.query_params.get("msg")),
+            actions=edit_actions(request, incident))
+
+    def related(request: Request, incident) -> dict[str, Any]:
+        """The incidents its lineage names (merged into, merged from, split from, split off), as links
+        when the user may open them."""
+        names = {"into": [getattr(incident, "merged_into", None)],
+                 "merged_from": getattr(incident, "merged_from", None),
+                 "split_from": getattr(incident, "parent_ids", None) or [getattr(incident, "split_from", None)],
+                 "split_off": [getattr(r, "into", None) for r in store.find_records(
+                     "lineage", {"incident_id": incident.id, "relation": "split_off"}, order_by="run_at")]}
+        found: dict[str, Any] = {}
+        for key, ids in names.items():
+            found[key] = [_link(request, i) for i in dict.fromkeys(i for i in ids or [] if i)]
+        others = {h.get("other_id") for h in getattr(incident, "history", None) or [] if h.get("other_id")}
+        found["names"] = {i: _link(request, i) for i in others}
+        return found
+
+    def _link(request: Request, incident_id: str) -> dict[str, Any]:
+        other = store.get_record("incidents", incident_id)
+        user = web.user_of(request)
+        visible = other is not None and (user.streets is None or set(other.streets) & set(user.streets))
+        return {"id": incident_id, "label": (other.label or incident_id) if visible else incident_id,
+                "open": bool(visible)}
+
+    def edit_actions(request: Request, incident) -> dict[str, Any]:
+        """What the page offers an analyst: the forms' revision and the other incidents (plain: no
+        personal data, and a revision must reach the form unchanged)."""
+        if not incident_edit.can_edit(web.user_of(request)) or getattr(incident, "merged_into", None):
+            return {"edit": False}
+        from clustering.manual import revision
+
+        return {"edit": True, "revision": revision(incident),
+                "candidates": incident_edit.candidates(web, request, incident)}
 
     def api_series(request: Request):
         incident = web.visible_incident(request, request.path_params["incident_id"])
@@ -118,7 +163,7 @@ def routes(web: Web) -> list[Route]:
         return web.json(request, series(docs, analyses))
 
     return [Route("/incidents", incidents_page), Route("/incidents/{incident_id}", incident_page),
-            Route("/api/incidents/{incident_id}/series", api_series)]
+            Route("/api/incidents/{incident_id}/series", api_series), *incident_edit.routes(web, flash)]
 
 
 #: the case retriever's reasons (English, for the command line) → the page's words
