@@ -104,7 +104,8 @@ def _incidents(store, cursor: dict) -> tuple[list[Incident], Any]:
     since = datetime.fromisoformat(mark) - timedelta(minutes=5) if mark else None
     incidents = [i for i in store.find_records("incidents", since=since, order_by="last_seen", limit=5000)]
     newest = max((i.last_seen for i in incidents if i.last_seen), default=None)
-    return incidents, (newest.isoformat() if newest else mark)
+    # an incident merged into another is no event of its own any more: its posts and signals are the other's
+    return [i for i in incidents if not getattr(i, "merged_into", None)], (newest.isoformat() if newest else mark)
 
 
 def _attach_incidents(items: list[Item], incidents: list[Incident]) -> None:

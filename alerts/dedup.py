@@ -6,6 +6,7 @@ throttling and the configured silences.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
@@ -14,7 +15,7 @@ from alerts.lifecycle import modify, record_change
 from alerts.rules.base import Finding
 from alerts.severity import higher, name
 from yuqing.errors import NotFound
-from yuqing.records import OPEN_ALERT_STATES, Alert, SimilarCase, severity_rank, stable_id
+from yuqing.records import OPEN_ALERT_STATES, Alert, SimilarCase, now as _now, severity_rank, stable_id
 
 MAX_DOC_IDS = 500
 
@@ -29,6 +30,16 @@ class Outcome:
 
 def dedup_key(rule_name: str, finding: Finding) -> str:
     return f"{rule_name}:{finding.dedup_key}"
+
+
+#: the store state changed when open cards are moved outside the stage (an analyst merging two
+#: incidents, :mod:`alerts.incident_cards`); the stage's :class:`AlertBook` then reads its map again
+BOOK_STATE = "alerts.cards_moved"
+
+
+def cards_moved(store) -> None:
+    """Tell every :class:`AlertBook` (this process or another) that open cards changed their keys."""
+    store.set_state(BOOK_STATE, {"at": _now().isoformat(), "token": secrets.token_hex(4)})
 
 
 def open_alert_id(store, key: str) -> Optional[str]:
@@ -51,14 +62,21 @@ class AlertBook:
     def __init__(self, store) -> None:
         self.store = store
         self._open: Optional[dict[str, str]] = None
+        self._moved_mark: Optional[dict] = None
         self.pending: dict[str, Alert] = {}
 
     def open_id(self, key: str) -> Optional[str]:
         if self._open is None:
+            self._moved_mark = self.store.get_state(BOOK_STATE)
             self._open = {}
             for alert in self.store.find_records("alerts", {"state": list(OPEN_ALERT_STATES)}, order_by="created_at"):
                 if getattr(alert, "dedup_key", None):
                     self._open[alert.dedup_key] = alert.id
+        if (key.startswith("incident:") and key not in self.pending
+                and self.store.get_state(BOOK_STATE) != self._moved_mark):
+            # an analyst merged two incidents since the map was read: their cards changed keys or closed
+            self._open = None
+            return self.open_id(key)
         return self._open.get(key)
 
     def is_new(self, key: str) -> bool:

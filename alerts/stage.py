@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
@@ -16,6 +17,7 @@ from alerts.collect import CURSOR_KEY, collect, tokenize_items
 from alerts.dedup import AlertBook, Outcome, dedup_key
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
+from alerts.event_requests import attach_requests
 from alerts.rules.base import EvalContext, Finding, Item, Rule
 from alerts.rules.case_match import similar
 from alerts.schema import load_rules
@@ -24,7 +26,7 @@ from yuqing.errors import ConflictError, NotConfigured
 from yuqing.pipeline import Stage, StageReport
 from yuqing.records import now as _now, severity_rank
 from yuqing.storage.base import JsonRecord
-from yuqing.storm import storm_mode
+from yuqing.storm import StormMode, storm_mode
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class AlertEngine:
                  sources: list, cache: Optional[dict] = None) -> list[Finding]:
         ctx = EvalContext(now=now, items=items, incidents=incidents, state=state, store=self.store,
                           calendar=self.calendar, cases=self.cases, sources=sources,
-                          cache=self.cache if cache is None else cache)
+                          cache=self.cache if cache is None else cache, storm=self.storm())
         return rule.evaluate(ctx)
 
     def raise_finding(self, rule: Rule, finding: Finding, now: datetime) -> Outcome:
@@ -124,11 +126,19 @@ class AlertEngine:
             (self._desk_outbox if to_desk else self._outbox).append((outcome.alert, outcome.event, now))
         return outcome
 
+    def storm(self) -> StormMode:
+        """Storm mode as the rules see it, read once per cycle (the cache is emptied at each cycle):
+        the switch, its event's keywords completed with ``storm.keywords``, and its places."""
+        if "storm" not in self.cache:
+            mode = storm_mode(self.store)
+            if mode.on:
+                mode = replace(mode, keywords=tuple(dict.fromkeys([*mode.keywords, *self.config["storm.keywords"]])))
+            self.cache["storm"] = mode
+        return self.cache["storm"]
+
     def storm_on(self) -> bool:
-        """Whether storm mode is on, read once per cycle (the cache is emptied at each cycle)."""
-        if "storm_on" not in self.cache:
-            self.cache["storm_on"] = storm_mode(self.store).on
-        return self.cache["storm_on"]
+        """Whether storm mode is on this cycle."""
+        return self.storm().on
 
     def desk_notifiers(self) -> list[str]:
         """The configured notifiers that carry the desk's cards (``storm.desk_notifiers``, else all)."""
@@ -223,6 +233,7 @@ class AlertStage(Stage):
         self.engine.cache = {"case_budget": cfg["alerts.case_lookups_per_cycle"]}
         states: dict[str, dict] = {}
         events: dict[str, int] = {}
+        all_requests: list[tuple[str, dict, str]] = []
         for rule in self.engine.rules:
             key = rule_state_key(rule.name)
             if key not in self._states:
@@ -244,6 +255,7 @@ class AlertStage(Stage):
                 self.engine.flush()
                 if requests:
                     keep_requests(self.store, requests, now)
+                    all_requests += requests
             except Exception as exc:  # one broken rule never stops the others
                 log.exception("alert rule %s failed: %s", rule.name, exc)
                 report.errors += 1
@@ -253,6 +265,7 @@ class AlertStage(Stage):
                 states[key] = state
         for key, state in states.items():  # remembered only once the alerts are written
             self._save_state(key, state)
+        listed = _requests_on_event_cards(self.engine, all_requests, batch, now, report)
         if batch.items:
             _desk_followups(self.store, batch.items, now, report)
         self.store.set_state(CURSOR_KEY, batch.cursor)
@@ -260,7 +273,8 @@ class AlertStage(Stage):
         delivered = self.engine.dispatcher.deliver_pending(now)
         report.created = events.get("created", 0)
         report.extra = {"events": events, "escalated": escalated, "delivery": delivered, "waiting": batch.waiting,
-                        "incidents": len(batch.incidents), "rules": len(self.engine.rules)}
+                        "incidents": len(batch.incidents), "rules": len(self.engine.rules),
+                        "requests_on_event_cards": listed}
         report.detail = (f"{len(self.engine.rules)} rules, {events.get('created', 0)} new alerts, "
                          f"{events.get('raised', 0) + events.get('updated', 0)} updated, {escalated} escalated, "
                          f"{delivered['sent']} sent, {delivered['pending']} deliveries pending")
@@ -348,6 +362,19 @@ def _desk_target(store, key: str, group: dict):
         else:
             return target, found
     return target, store.get_versioned("rescue_requests", target)
+
+
+def _requests_on_event_cards(engine: AlertEngine, requests: list, batch, now: datetime, report: StageReport) -> int:
+    """List requests for help on their incident's card (:mod:`alerts.event_requests`); only with one
+    card per incident, the card the requests are listed on."""
+    if not engine.config["alerts.one_card_per_incident"]:
+        return 0
+    try:
+        return attach_requests(engine.store, engine.book, requests, batch.incidents, batch.items, now)
+    except Exception as exc:  # the listing must not stop alerting: the request cards are out already
+        log.exception("listing requests on their event's card failed: %s", exc)
+        report.errors += 1
+        return 0
 
 
 def _desk_followups(store, items: list[Item], now: datetime, report: StageReport) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from yuqing.records import Analysis, Document, Incident
+from yuqing.storm import StormMode
 
 #: Options every document rule accepts, to narrow what it looks at.
 MATCH_SCHEMA = {
@@ -107,6 +108,8 @@ class EvalContext:
         state: this rule's memory (a JSON-able dict), saved after the cycle.
         store: the store, for rules that count over history (read only).
         calendar, cases: the event calendar and case library when installed, else ``None``.
+        storm: storm mode as read this cycle (off unless the desk or the storm watch switched it
+            on); its ``keywords`` include ``storm.keywords``.
     """
 
     now: datetime
@@ -119,6 +122,7 @@ class EvalContext:
     sources: list[Any] = field(default_factory=list)
     #: shared by every rule of one cycle, for work several rules would repeat (case look-ups, grouping)
     cache: dict[str, Any] = field(default_factory=dict)
+    storm: StormMode = field(default_factory=StormMode)
 
 
 class Rule:

@@ -171,3 +171,66 @@ def test_new_term_learns_a_street_it_meets_for_the_first_time_before_flagging():
     after = later + timedelta(hours=2)
     fresh = [item("x", keywords=["断网"], at=after, street="大浪街道") for _ in range(2)]
     assert [f.dedup_key for f in r.evaluate(ctx(fresh, state=state, now=after))] == ["大浪街道|断网"]
+
+
+def _storm_on(**kw):
+    from yuqing.storm import StormMode
+
+    return StormMode(on=True, keywords=tuple(kw.get("keywords", ())), places=tuple(kw.get("places", ())))
+
+
+def test_new_term_keeps_a_storms_own_words_quiet_while_storm_mode_is_on():
+    """Replaying the 2021 storm raised 577 new-term cards: a storm's words are new in every street. While
+    storm mode is on, the words of requests for help and disaster posts (and the storm's keywords and
+    places) are learnt, not flagged; a new company in a wage dispute during the storm still is."""
+    r = rule({"type": "new_term", "options": {"min_docs": 2, "warmup_hours": 1, "lookback_days": 30}})
+    state = {}
+    assert r.evaluate(ctx([item("x", keywords=["物业"])], state=state, now=T0)) == []
+    later = T0 + timedelta(hours=2)
+    storm = [item("x", keywords=["暴雨", "地下车库", "被困"], category="natural_disaster", at=later) for _ in range(3)]
+    # the same words in posts the analyser put in another category (停电 in a utilities complaint)
+    aside = [item("x", keywords=["地下车库", "停电"], category="public_service", at=later),
+             item("x", keywords=["地下车库", "停电"], category="public_service", at=later)]
+    disaster = [item("x", keywords=["停电", "抢修"], category="natural_disaster", at=later)]
+    wages = [item("x", keywords=["鑫达公司", "欠薪"], category="labor_dispute", at=later) for _ in range(2)]
+    [found] = r.evaluate(ctx(storm + aside + disaster + wages, state=state, now=later, storm=_storm_on()))
+    assert found.title == "民治街道 新出现「鑫达公司」「欠薪」" and len(found.reasons) == 2  # one topic, one card
+    assert found.doc_ids == [w.doc.id for w in wages]
+    # storm mode off: the same storm's words in a fresh street-mate are new again (the rule's old self)
+    off = {}
+    r.evaluate(ctx([item("x", keywords=["物业"])], state=off, now=T0))
+    quiet = r.evaluate(ctx(storm + aside, state=off, now=later))
+    assert "民治街道|暴雨" in {f.dedup_key for f in quiet}
+
+
+def test_new_term_learns_the_storms_words_before_the_switch_and_its_keywords_and_places():
+    r = rule({"type": "new_term", "options": {"min_docs": 2, "warmup_hours": 1, "lookback_days": 30}})
+    state = {}
+    r.evaluate(ctx([item("x", keywords=["物业"], street="大浪街道")], state=state, now=T0))
+    later = T0 + timedelta(hours=2)
+    # a request for help in another street, before anyone switched storm mode on: flagged as it always was
+    rescue = {"is_request": True, "score": 0.9, "phones": [], "address": None, "people_count": None,
+              "vulnerable": [], "needs": ["evacuation"], "urgency": 0.6}
+    before = [item("x", keywords=["京广隧道"], rescue=rescue, category="other", street="大浪街道", at=later)
+              for _ in range(2)]
+    assert [f.dedup_key for f in r.evaluate(ctx(before, state=state, now=later))] == ["大浪街道|京广隧道"]
+    after = later + timedelta(hours=1)
+    echoes = [item("x", keywords=["京广隧道", "郑州", "特大暴雨"], category="other", at=after, street="大浪街道")
+              for _ in range(3)]
+    mode = _storm_on(keywords=["特大暴雨"], places=["郑州"])
+    assert r.evaluate(ctx(echoes, state=state, now=after, storm=mode)) == []
+    # the words are learnt, so they stay quiet once storm mode is off again
+    assert r.evaluate(ctx(echoes, state=state, now=after + timedelta(hours=1))) == []
+
+
+def test_new_term_finding_names_the_incident_of_its_posts():
+    r = rule({"type": "new_term", "options": {"min_docs": 2, "warmup_hours": 0, "lookback_days": 30}})
+    posts = [item("x", keywords=["鑫达公司"]) for _ in range(3)]
+    for post in posts[:2]:
+        post.incident_id = "inc7"
+    [found] = r.evaluate(ctx(posts))
+    assert found.incident_id == "inc7"  # two of three posts: it joins that incident's card
+    spread = [item("x", keywords=["新楼盘"]) for _ in range(2)]
+    spread[0].incident_id = "inc8"
+    [alone] = r.evaluate(ctx(spread))
+    assert alone.incident_id is None

@@ -357,3 +357,78 @@ def test_one_card_per_incident_can_be_switched_off(store, make_stage):
     store.flush()
     stage.run_once(now=T0 + timedelta(minutes=1))
     assert sorted(a.rule for a in alerts_of(store)) == ["grow", "mood"]
+
+
+TRAPPED = {"is_request": True, "score": 0.95, "phones": ["13800002222"], "address": "京广路隧道北口",
+           "people_count": 3, "vulnerable": [], "needs": ["evacuation"], "urgency": 0.85}
+GROWTH = {"name": "grow", "type": "incident_growth", "severity": "yellow"}
+
+
+def _event(inc_id, doc_ids, at):
+    found = incident(inc_id, size=10, growth=3.0, category="natural_disaster", at=at)
+    found.doc_ids = list(doc_ids)
+    return found
+
+
+def test_a_request_for_help_is_listed_on_its_events_card(store, make_stage):
+    """The event's card lists the requests made from its posts, with a history line naming each
+    request's own card; the request keeps its card and its row on the desk's board."""
+    stage = make_stage([GROWTH, {"name": "rescue", "type": "rescue_request"}])
+    news = put(store, "京广路隧道积水，多辆车被困", category="natural_disaster")
+    store.put_records("incidents", [_event("inc1", [news.id], T0)])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [card] = alerts_of(store)
+    assert card.dedup_key == "incident:inc1" and not getattr(card, "requests", None)
+    plea = put(store, "京广路隧道北口被困三人，电话13800002222", at=T0 + timedelta(minutes=2), rescue=TRAPPED,
+               category="natural_disaster")
+    store.put_records("incidents", [_event("inc1", [news.id, plea.id], T0 + timedelta(minutes=2))])
+    store.flush()
+    report = stage.run_once(now=T0 + timedelta(minutes=3))
+    assert report.extra["requests_on_event_cards"] == 1
+    [row] = store.find_records("rescue_requests")
+    request_card = store.get_record("alerts", row.alert_id)
+    assert request_card.rule == "rescue" and request_card.doc_ids == [plea.id]  # its own card, for the desk
+    card = store.get_record("alerts", card.id)
+    assert card.requests == [row.id]
+    assert row.id in card.history[-1].note and request_card.id in card.history[-1].note
+    stage.run_once(now=T0 + timedelta(minutes=4))  # listed once
+    assert store.get_record("alerts", card.id).requests == [row.id] and len(alerts_of(store)) == 2
+
+
+def test_an_event_card_opened_after_its_request_lists_it(store, make_stage):
+    stage = make_stage([GROWTH, {"name": "rescue", "type": "rescue_request"}])
+    plea = put(store, "京广路隧道北口被困三人，电话13800002222", rescue=TRAPPED, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [request_card] = alerts_of(store)
+    news = put(store, "京广路隧道积水", at=T0 + timedelta(minutes=2), category="natural_disaster")
+    store.put_records("incidents", [_event("inc2", [plea.id, news.id], T0 + timedelta(minutes=2))])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=3))
+    [card] = alerts_of(store, rule="grow")
+    [row] = store.find_records("rescue_requests")
+    assert card.dedup_key == "incident:inc2" and card.requests == [row.id]
+    assert request_card.id in card.history[-1].note
+
+
+def test_requests_are_not_listed_without_one_card_per_incident(store, make_stage):
+    stage = make_stage([GROWTH, {"name": "rescue", "type": "rescue_request"}], one_card_per_incident=False)
+    plea = put(store, "京广路隧道北口被困三人，电话13800002222", rescue=TRAPPED, category="natural_disaster")
+    store.put_records("incidents", [_event("inc3", [plea.id], T0)])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    assert len(alerts_of(store)) == 2 and not any(getattr(a, "requests", None) for a in alerts_of(store))
+
+
+def test_a_new_term_in_an_incidents_posts_joins_the_incidents_card(store, make_stage):
+    stage = make_stage([GROWTH, {"name": "words", "type": "new_term",
+                                 "options": {"min_docs": 2, "warmup_hours": 0}}])
+    posts = [put(store, f"鑫达公司拖欠工资{i}", category="labor_dispute", keywords=["鑫达公司"]) for i in range(2)]
+    store.put_records("incidents", [incident("inc4", size=10, growth=3.0, at=T0)])
+    found = store.get_record("incidents", "inc4")
+    found.doc_ids = [p.id for p in posts]
+    store.put_records("incidents", [found])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    [card] = alerts_of(store)
+    assert card.dedup_key == "incident:inc4" and set(card.rules) == {"grow", "words"}
