@@ -14,7 +14,10 @@ apply. The link's signature is the credential *and* the forms' token: each form'
 to the department), and the security middleware still refuses any post whose Origin (or Referer)
 is not the service itself (:data:`yuqing.web.security.SIGNED_LINK_PREFIXES` skips only the session
 token there). These routes never read a session cookie, so an analyst's signed-in browser lends
-them nothing. The page sets ``Referrer-Policy: no-referrer`` so the link does not leak onwards.
+them nothing. The page sets ``Referrer-Policy: same-origin`` so the link does not leak onwards: a
+link leaving the page carries no referrer, while the page's own forms still send their Origin
+(``no-referrer`` made Chromium send ``Origin: null``, and the origin check refused every answer a
+department gave from a real browser — found by the browser test of the closed loop).
 
 Uploads are read here, capped at ``dispatch.attachments_per_reply`` × ``dispatch.attachment_max_bytes``
 plus 64 KiB (413 beyond), then checked by content (:mod:`dispatch.attachments`). Files are served
@@ -98,7 +101,7 @@ def routes(web) -> list[Route]:
             docs=view.value(docs), purpose=purpose, sig=sig, error=error, done=done,
             can_return=not earlier_return, labels=ACTION_LABELS, state_labels=STATE_LABELS,
             min_evidence=int(config["dispatch.min_evidence_chars"]), policy=policy)
-        return HTMLResponse(response, status_code=status, headers={"referrer-policy": "no-referrer"})
+        return HTMLResponse(response, status_code=status, headers={"referrer-policy": "same-origin"})
 
     def dept_page(request: Request):
         order, purpose = order_for(request, request.path_params["order_id"])
