@@ -18,7 +18,7 @@ Tasks and their labels (the contract's label names):
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from pydantic import Field
@@ -135,6 +135,12 @@ def correct(store: Store, doc_id: str, task: str, label: str, *, who: str, note:
         raise NotFound(f"document {doc_id!r} has no analysis yet; run `yuqing analyze` or wait for the service")
     old = current_label(analysis, task)
     at = R.now()
+    # "a later reading wins" needs a strict order: two corrections within one millisecond (stores
+    # keep milliseconds) or inside a replay's frozen clock would tie, and ``latest`` would pick either
+    previous = store.find_records("corrections", {"doc_id": doc_id, "task": task}, order_by="at",
+                                  descending=True, limit=1)
+    if previous and previous[0].at.timestamp() >= at.timestamp() - 0.001:
+        at = previous[0].at + timedelta(milliseconds=1)
     digest = hashlib.sha1(f"{doc_id}\x1f{task}\x1f{at.isoformat()}\x1f{who}".encode()).hexdigest()[:16]
     record = Correction(id=f"corr-{digest}", doc_id=doc_id, task=task, old=old, new=label, who=who, at=at,
                         note=note[:500])

@@ -61,6 +61,19 @@ def test_a_correction_is_kept_and_applied_to_the_stored_analysis(store):
     assert len(store.find_records("corrections", {"doc_id": "d2"})) == 2  # both readings are kept
 
 
+def test_the_later_of_two_corrections_at_the_same_moment_wins(sqlite_store):
+    """Inside a replay the clock stands still, and two quick readings can share a millisecond: the
+    later one must still win (it used to be whichever the store listed first)."""
+    sqlite_store.put_documents([R.Document.model_validate(DOCS[1])])
+    sqlite_store.put_analyses([_analysis("d2", "positive")])
+    with R.clock_reads(datetime(2026, 7, 20, 18, 0, tzinfo=R.DEFAULT_TZ)):
+        for label in ("neutral", "negative", "neutral", "negative"):
+            corrections.correct(sqlite_store, "d2", "sentiment", label, who="李四")
+    [last] = corrections.latest(sqlite_store, "sentiment")
+    assert last.new == "negative" and sqlite_store.get_analysis("d2").sentiment.label == "negative"
+    assert len({r.at for r in sqlite_store.find_records("corrections")}) == 4
+
+
 def test_a_correction_names_what_is_wrong(sqlite_store):
     sqlite_store.put_documents([R.Document.model_validate(DOCS[0])])
     with pytest.raises(Exception, match="unknown label 'bad'; one of negative, neutral, positive"):
