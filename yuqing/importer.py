@@ -248,7 +248,7 @@ def bad_utf8(where: str, raw: bytes, offset: int, exc: UnicodeDecodeError) -> st
             f"{offset + exc.start} in the file); the line was skipped")
 
 
-def too_long(where: str, limits: ImportLimits) -> str:
+def line_too_long(where: str, limits: ImportLimits) -> str:
     return (f"{where}: the line is longer than {limits.max_line_bytes:,} bytes and was skipped; "
             f"split the document or shorten its text")
 
@@ -259,7 +259,7 @@ def _jsonl_documents(path: Path, mapper: RowMapper, report: Callable[[str], None
         for number, offset, raw, too_long in byte_lines(handle, limits.max_line_bytes):
             where = f"{path.name} line {number}"
             if too_long:
-                report(too_long(where, limits))
+                report(line_too_long(where, limits))
                 continue
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw, offset = raw[3:], 3
@@ -321,7 +321,7 @@ def csv_rows(path: Path, limits: ImportLimits, report: Callable[[str], None]
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw, offset = raw[3:], 3
             if too_long:  # keeps the quote parity, so the rows after it still parse
-                bad_lines[number] = too_long(f"{path.name} line {number}", limits)
+                bad_lines[number] = line_too_long(f"{path.name} line {number}", limits)
                 yield raw.decode("ascii") + "\n"
                 continue
             try:

@@ -23,7 +23,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, TextIO, TypeVar, Union
 from pydantic import BaseModel
 
 from yuqing.errors import InputError, RecordError
-from yuqing.importer import ImportLimits, bad_utf8, byte_lines, check_document, too_long
+from yuqing.importer import ImportLimits, bad_utf8, byte_lines, check_document, line_too_long
 from yuqing.records import Document, parse_record
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,7 +115,7 @@ def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name:
         number += start_line - 1
         where = f"{name} line {number}"
         if too_long:
-            report(too_long(where, limits))
+            report(line_too_long(where, limits))
             continue
         if isinstance(line, bytes):
             if number == start_line and line.startswith(b"\xef\xbb\xbf"):
