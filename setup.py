@@ -66,5 +66,5 @@ setup(
     extras_require={
         "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4", "playwright>=1.40"],
     },
-    entry_points={"console_scripts": ["yuqing=yuqing.cli:main"]},
+    entry_points={"console_scripts": ["yuqing=yuqing.app.cli:main"]},
 )

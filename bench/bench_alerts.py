@@ -159,7 +159,7 @@ def cycle(args) -> None:
 
 def latency(args) -> None:
     """Documents enter the store while the service runs; time until each one's alert is in the queue."""
-    from yuqing.scheduler import JobSpec, Service
+    from yuqing.app.scheduler import JobSpec, Service
 
     with open_store(args) as store:
         fill(store, args.docs, now() - timedelta(minutes=1))

@@ -72,7 +72,7 @@ def pct(values: list[float], q: float) -> float:
 
 def bench_replay(args) -> None:
     from desk.replay import replay
-    from yuqing import scheduler
+    from yuqing.app import scheduler
     from yuqing.config import load_config
     from yuqing.storage.sqlite import SQLiteStore
 
@@ -134,7 +134,7 @@ def bench_board(args, backend: str) -> None:
 
     from desk import board
     from yuqing.config import load_config
-    from yuqing.web.server import WebServer
+    from yuqing.app.web.server import WebServer
 
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":

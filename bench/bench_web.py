@@ -85,7 +85,7 @@ def timed(client: httpx.Client, path: str, n: int) -> tuple[float, float, int]:
 
 
 def bench(backend: str, args) -> None:
-    from yuqing.web.server import WebServer
+    from yuqing.app.web.server import WebServer
 
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":

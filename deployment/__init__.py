@@ -4,7 +4,7 @@
 of this. The other roles split that process so any number of ``crawl``, ``analyze`` and ``web``
 processes run on any number of machines against one Redis and one Elasticsearch cluster:
 
-- :mod:`deployment.roles` composes each role from the stages of :mod:`yuqing.scheduler`;
+- :mod:`deployment.roles` composes each role from the stages of :mod:`yuqing.app.scheduler`;
 - :mod:`deployment.lease` keeps ``cluster`` and ``alert`` singletons (a Redis lock with a fencing token);
 - :mod:`deployment.streams` hands new document ids to the analysers (Redis Streams, one consumer group);
 - :mod:`deployment.heartbeat` records every process for ``yuqing status``;

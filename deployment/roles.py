@@ -35,7 +35,7 @@ from yuqing.config import Config
 from yuqing.errors import ConfigError, LeaseLost
 from yuqing.pipeline import StageReport
 from yuqing.records import now
-from yuqing.scheduler import JobSpec, Service
+from yuqing.app.scheduler import JobSpec, Service
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class Deployment:
             self._worker_thread = threading.Thread(target=self._work, name="analyze-worker", daemon=True)
             self._worker_thread.start()
         if "web" in self.roles and self.config["web.enabled"]:
-            from yuqing.web.server import WebServer
+            from yuqing.app.web.server import WebServer
 
             self.web = WebServer(self.config, self.store)
             self.web.start()

@@ -6,6 +6,6 @@ are linked to it, precision first (:mod:`enterprise.linking`); each enterprise g
 month for ``wage_arrears``, ``shutdown`` and ``relocation`` that lists its signals
 (:mod:`enterprise.scoring`); warnings become alerts of the ``enterprise_risk`` rule type. The service
 scores after each import and once a month (:mod:`enterprise.schedule`). The functions the web UI's
-enterprise pages (``yuqing.web.views.enterprise``) call are in :mod:`enterprise.service`.
+enterprise pages (``yuqing.app.web.views.enterprise``) call are in :mod:`enterprise.service`.
 """
 from enterprise import records  # noqa: F401  (registers the record kinds)

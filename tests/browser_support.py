@@ -43,7 +43,7 @@ class Service:
     """The real web service (uvicorn, as ``yuqing run`` serves it) on a free loopback port."""
 
     def __init__(self, store, users: str, settings: tuple[str, ...] = ()) -> None:
-        from yuqing.web.server import WebServer
+        from yuqing.app.web.server import WebServer
 
         self.port = _free_port()
         config = load_config(None, [users, *settings, f"web.port={self.port}", "web.host=127.0.0.1", "web.refresh_seconds=1"])

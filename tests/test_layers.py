@@ -23,8 +23,8 @@ KERNEL = ("yuqing.records", "yuqing.config", "yuqing.settings", "yuqing.errors",
           "yuqing.privacy", "yuqing.io", "yuqing.importer", "yuqing.pipeline", "yuqing.storage",
           "yuqing.storm", "yuqing.vocabulary", "yuqing.users", "yuqing.statistics")
 #: the application: composes the stages (deployment.roles runs them as processes)
-APPLICATION = ("yuqing.cli", "yuqing.__main__", "yuqing.commands", "yuqing.web", "yuqing.scheduler",
-               "yuqing.config_template", "deployment.roles")
+APPLICATION = ("yuqing.app.cli", "yuqing.__main__", "yuqing.app.commands", "yuqing.app.web", "yuqing.app.scheduler",
+               "yuqing.app.config_template", "deployment.roles")
 PACKAGES = ("yuqing", "deployment") + STAGES
 
 
@@ -60,7 +60,7 @@ MODULES = list(_modules())
 
 def test_the_graph_is_read():
     names = {name for name, _, _ in MODULES}
-    assert {"yuqing.records", "alerts.stage", "yuqing.web.app", "desk.board"} <= names
+    assert {"yuqing.records", "alerts.stage", "yuqing.app.web.app", "desk.board"} <= names
     edges = [(name, target) for name, _, tree in MODULES for target, _, _ in _imports(tree)]
     assert ("alerts.stage", "yuqing.storm") in edges and len(edges) > 500
 

@@ -1,5 +1,5 @@
 import sys
 
-from yuqing.cli import main
+from yuqing.app.cli import main
 
 sys.exit(main())

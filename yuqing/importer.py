@@ -8,7 +8,7 @@ batch is one transaction, so importing the same file twice, or again after the p
 half-way, adds nothing twice and loses nothing.
 
 Imported files are hostile input. Every limit below is a module constant (as in
-:mod:`yuqing.web.app`); :func:`import_file` takes an :class:`ImportLimits` to override them. A row
+:mod:`yuqing.app.web.app`); :func:`import_file` takes an :class:`ImportLimits` to override them. A row
 that breaks one is reported as ``FILE line N: …`` (or ``sheet S row N``) and skipped; the other
 rows are imported and the command exits 1.
 

@@ -2,7 +2,7 @@
 
 Use :func:`mask_phone`/:func:`mask_text` whenever a message or log line could carry crawled text.
 The web UI shows full values only to roles that need them (see ``web.users``); for every other role
-it passes what it shows through :func:`redact` (``yuqing.web.redact``), which also hides the home
+it passes what it shows through :func:`redact` (``yuqing.app.web.redact``), which also hides the home
 addresses the engine has extracted (:func:`mask_known_addresses`).
 """
 from __future__ import annotations

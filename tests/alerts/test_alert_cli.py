@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from alert_builders import T0, analysis, doc
-from yuqing.cli import main
+from yuqing.app.cli import main
 from yuqing.records import Alert
 
 

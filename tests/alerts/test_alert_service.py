@@ -3,7 +3,7 @@ import time
 
 from alert_builders import analysis, doc
 from yuqing.records import now
-from yuqing.scheduler import JobSpec, Service
+from yuqing.app.scheduler import JobSpec, Service
 
 
 def wait_for(predicate, timeout=20.0):

@@ -123,7 +123,7 @@ def test_a_milestone_makes_a_calendar_window_that_moves_with_the_card(sqlite_sto
 
 
 def test_an_alert_about_the_project_reaches_the_owner_in_the_service_cycle(sqlite_store, config):
-    from yuqing.scheduler import Service
+    from yuqing.app.scheduler import Service
 
     put(sqlite_store, shift())
     assess_project(sqlite_store, config, card(), by="test")

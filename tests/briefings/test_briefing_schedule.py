@@ -107,7 +107,7 @@ def test_a_failed_delivery_is_tried_again_at_the_next_check(tmp_path, store):
 
 
 def test_the_service_schedules_the_job_only_when_daily_at_is_set(tmp_path, store):
-    from yuqing.scheduler import Service
+    from yuqing.app.scheduler import Service
 
     off = load_config(None, [f"store.path={tmp_path / 'store.sqlite'}"])
     assert "briefings" not in Service(off, store, crawl=False).discover()

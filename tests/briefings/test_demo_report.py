@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from yuqing.config import load_config
 from yuqing.records import now
-from yuqing.scheduler import Service
+from yuqing.app.scheduler import Service
 from yuqing.storage.sqlite import SQLiteStore
-from yuqing.web.app import create_app
+from yuqing.app.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from yuqing.cli import main
+from yuqing.app.cli import main
 
 
 @pytest.fixture

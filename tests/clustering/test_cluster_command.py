@@ -1,7 +1,7 @@
 """``yuqing cluster``: contract assignments, incident records, bad lines reported, the rest kept."""
 import json
 
-from yuqing.cli import main
+from yuqing.app.cli import main
 
 from cluster_fixtures import analysis_for, event_docs
 

@@ -4,7 +4,7 @@ import json
 import yaml
 
 from crawl_helpers import FAST, listing_source
-from yuqing.cli import main
+from yuqing.app.cli import main
 
 
 def write_config(tmp_path, sources):

@@ -260,7 +260,7 @@ def test_a_public_source_never_reaches_loopback(admin, local_file, make_config, 
 def test_yuqing_crawl_command_with_hostile_links(hostile, admin, tmp_path, capsys):
     import yaml
 
-    from yuqing.cli import main
+    from yuqing.app.cli import main
 
     config = tmp_path / "config.yaml"
     source = {"name": "map", **SITEMAP, "url": f"{hostile.url}/sitemap.xml"}

@@ -81,7 +81,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path, site, sqlite_
         **FAST, "concurrency_per_domain": 8, "download_timeout": 90, "max_run_seconds": 120,
         "sources": [listing_source(site)]}}, allow_unicode=True), "utf-8")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, "-m", "yuqing.cli", "crawl", "news", "--config", str(cfg)],
+    proc = subprocess.Popen([sys.executable, "-m", "yuqing.app.cli", "crawl", "news", "--config", str(cfg)],
                             cwd=root, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     watcher = None
     deadline = time.monotonic() + 60

@@ -16,7 +16,7 @@ from deployment.status import LEASES
 from deployment.streams import DocumentStream
 from yuqing import vocabulary
 from yuqing.config import load_config
-from yuqing.web.app import create_app
+from yuqing.app.web.app import create_app
 
 KEYS = Keys("yuqing")
 

@@ -248,7 +248,7 @@ class TickStage:
 
 
 def test_crawl_intervals_shorten_while_storm_mode_is_on_and_come_back(sqlite_store, tmp_path, event_site):
-    from yuqing.scheduler import JobSpec, Service
+    from yuqing.app.scheduler import JobSpec, Service
 
     store = sqlite_store
     config = make_config(tmp_path, settings={
@@ -366,8 +366,8 @@ def test_a_burst_of_requests_for_help_switches_storm_mode_on_by_itself(store, tm
 def test_the_queue_puts_requests_and_disaster_rumours_first_while_storm_mode_is_on(store, tmp_path):
     from starlette.testclient import TestClient
 
-    from yuqing.web.app import create_app
-    from yuqing.web.views.queue import queue, storm_first
+    from yuqing.app.web.app import create_app
+    from yuqing.app.web.views.queue import queue, storm_first
 
     config = make_config(tmp_path, [RESCUE, HARMFUL, GATHERING],
                          {"web.users": {"ana": {"role": "analyst", "token": "t-ana"}}})

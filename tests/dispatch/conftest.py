@@ -86,7 +86,7 @@ class LiveWeb:
     """The real web app (create_app) served by uvicorn on the config's port, in a thread."""
 
     def __init__(self, config, store) -> None:
-        from yuqing.web.server import WebServer
+        from yuqing.app.web.server import WebServer
 
         self.server = WebServer(config, store)
         self.url = f"http://127.0.0.1:{config['web.port']}"

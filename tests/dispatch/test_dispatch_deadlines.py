@@ -88,7 +88,7 @@ def test_the_service_job_withdraws_orders_of_closed_alerts_and_resends_failed_no
 
 
 def test_the_service_discovers_the_dispatch_job(write_config):
-    from yuqing.scheduler import Service
+    from yuqing.app.scheduler import Service
 
     config, _ = write_config()
     assert "dispatch" in Service(config, store=None, crawl=False).discover()

@@ -216,7 +216,7 @@ def test_the_analysts_form_needs_a_session_csrf_token_and_the_right_role(sqlite_
     """POST /alerts/{id}/dispatch-to (department, note, csrf_token): the alert page's 报送 button."""
     from starlette.testclient import TestClient
 
-    from yuqing.web.app import create_app
+    from yuqing.app.web.app import create_app
 
     config, _ = write_config()
     put_alert(sqlite_store)

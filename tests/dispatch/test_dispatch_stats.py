@@ -112,7 +112,7 @@ def test_the_command_sends_lists_and_chases(sqlite_store, write_config, receiver
 def test_the_json_api_serves_the_stats(sqlite_store, write_config, who, status):
     from starlette.testclient import TestClient
 
-    from yuqing.web.app import create_app
+    from yuqing.app.web.app import create_app
 
     config, _ = write_config()
     make_history(sqlite_store, config)

@@ -9,7 +9,7 @@ from enterprise.schedule import SCORED_STATE, ScoringStage, monthly_mark
 from enterprise.service import month_start
 from yuqing.config import load_config
 from yuqing.records import DEFAULT_TZ, Document, now
-from yuqing.scheduler import Service
+from yuqing.app.scheduler import Service
 
 SETTINGS = ["cases.search_mode=lexical", "alerts.rules_only=[enterprise-risk]"]
 

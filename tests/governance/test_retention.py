@@ -201,7 +201,7 @@ def test_purge_command_with_the_defaults_then_pages_and_commands_still_work(stor
     search = yuqing(store, tmp_path, "search", "积水")
     assert search.returncode == 0 and "new-a" in search.stdout and "old-a" not in search.stdout, search.stderr
     config = load_config(None, ["web.users={ana: {role: analyst, token: t-ana}}"])
-    from yuqing.web.app import create_app
+    from yuqing.app.web.app import create_app
 
     client = TestClient(create_app(config, store))
     for path in ("/alerts/a-old", "/alerts/a-help", "/alerts", "/rescue", "/", "/search?q=积水"):
@@ -246,7 +246,7 @@ def test_purge_command_errors_name_the_value_and_change_nothing(store, tmp_path,
 # the service's job --------------------------------------------------------------------------------
 
 def test_service_runs_the_purge_job(store):
-    from yuqing.scheduler import Service
+    from yuqing.app.scheduler import Service
 
     fill(store)
     service = Service(load_config(None, []), store, crawl=False)
@@ -260,7 +260,7 @@ def test_service_runs_the_purge_job(store):
 
 
 def test_no_purge_job_when_both_retentions_are_zero(store):
-    from yuqing.scheduler import Service
+    from yuqing.app.scheduler import Service
 
     config = load_config(None, ["store.retention_days=0", "rescue.retention_days=0"])
     assert "purge" not in Service(config, store, crawl=False).discover()

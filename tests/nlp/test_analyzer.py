@@ -101,7 +101,7 @@ def test_analyze_command_reports_bad_lines_and_keeps_order(tmp_path):
     source = tmp_path / "docs.jsonl"
     write_jsonl(source, rows)
     out = tmp_path / "analysis.jsonl"
-    result = subprocess.run([sys.executable, "-m", "yuqing.cli", "analyze", "--input", str(source), "--output",
+    result = subprocess.run([sys.executable, "-m", "yuqing.app.cli", "analyze", "--input", str(source), "--output",
                              str(out), "-s", "nlp.cascade.mode=stage1", "--config", config_file(tmp_path)],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 1, result.stderr
@@ -115,7 +115,7 @@ def test_analyze_command_reports_bad_lines_and_keeps_order(tmp_path):
 def test_analyze_command_stdin_to_stdout(tmp_path):
     line = json.dumps({"id": "x", "text": "救命！被困在二楼，水到胸口了，电话13800138000",
                        "published_at": "2026-06-01T20:00:00+08:00"}, ensure_ascii=False)
-    result = subprocess.run([sys.executable, "-m", "yuqing.cli", "analyze", "--input", "-", "--output", "-",
+    result = subprocess.run([sys.executable, "-m", "yuqing.app.cli", "analyze", "--input", "-", "--output", "-",
                              "--quiet", "--config", config_file(tmp_path)],
                             cwd=REPO, input=line + "\n", capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr

@@ -125,7 +125,7 @@ def test_repository_config_crawls_every_demo_source():
 def test_repository_config_differs_from_the_defaults_only_where_the_demo_says_why():
     """config.yaml pinned engine: torch long after the default became onnx-int8, so `make run` served
     the slow engine; every other value must be the declared default, or a listed demo override."""
-    from yuqing.config_template import DEMO_OVERRIDES
+    from yuqing.app.config_template import DEMO_OVERRIDES
 
     settings = declared_settings()
     written = load_config(REPO / "config.yaml", environ={}).as_written()
@@ -136,7 +136,7 @@ def test_repository_config_differs_from_the_defaults_only_where_the_demo_says_wh
 
 def test_repository_config_is_the_template_of_its_own_values():
     """The file's help texts and layout are what `yuqing config template` writes today."""
-    from yuqing.config_template import render
+    from yuqing.app.config_template import render
 
     text = (REPO / "config.yaml").read_text(encoding="utf-8")
     body = text[text.index("\nstore:") + 1:]

@@ -4,7 +4,7 @@ import time
 
 from yuqing.config import load_config
 from yuqing.pipeline import Stage, StageReport
-from yuqing.scheduler import JobSpec, Service
+from yuqing.app.scheduler import JobSpec, Service
 
 
 class CountingStage(Stage):

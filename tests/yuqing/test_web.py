@@ -5,7 +5,7 @@ from starlette.testclient import TestClient
 from yuqing.config import load_config
 from yuqing.records import Alert, Document
 from yuqing.storage.base import JsonRecord
-from yuqing.web.app import create_app, highlight
+from yuqing.app.web.app import create_app, highlight
 
 HOSTILE = '<script>alert("x")</script>民治街道积水 <img src=x onerror=alert(1)>'
 

@@ -15,7 +15,7 @@ from assess_helpers import card_data, put  # noqa: E402
 
 from yuqing import records as R  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
 
 USERS = ("web.users={ana: {role: analyst, token: t-ana}, vic: {role: viewer, token: t-vic}, "
          "own: {role: owner, token: t-own, projects: [langkou-market]}, "

@@ -11,7 +11,7 @@ from governance import audit
 from yuqing.config import load_config
 from yuqing.records import Alert, Analysis, Document
 from yuqing.storage.base import JsonRecord
-from yuqing.web.app import create_app
+from yuqing.app.web.app import create_app
 
 PHONE, MASKED = "13812345678", "138****5678"
 ADDRESS = "民治街道某小区3栋"

@@ -19,7 +19,7 @@ from desk_seed import A_HOME, A_PHONE, B_PHONE, C2_PHONE, C_PHONE, GL, MASKED_A,
 from desk import board, storm  # noqa: E402
 from governance import audit  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
 
 ANA, VIC, MZU, RES = ({"Authorization": f"Bearer {t}", "Accept": "application/json"}
                       for t in ("t-ana", "t-vic", "t-mz", "t-res"))

@@ -16,7 +16,7 @@ from web_seed_enterprise import LH_PHONE, PHONE, seed  # noqa: E402
 
 from governance import audit  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
 
 USERS = ("web.users={ana: {role: analyst, token: t-ana}, vic: {role: viewer, token: t-vic}, "
          "mz: {role: analyst, token: t-mz, streets: [民治街道]}}")

@@ -18,7 +18,7 @@ from clustering import manual  # noqa: E402
 from governance import audit  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
 from yuqing.records import Alert, Analysis, Document, Incident  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
 
 ROAD = "inc-road"
 EDIT_USERS = USERS[:-1] + ", res: {role: responder, token: t-res}}"

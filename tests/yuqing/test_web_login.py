@@ -11,8 +11,8 @@ from governance import audit
 from yuqing.config import load_config
 from yuqing.records import Alert
 from yuqing.users import hash_password, verify_password
-from yuqing.web.app import create_app
-from yuqing.web.sessions import Sessions
+from yuqing.app.web.app import create_app
+from yuqing.app.web.sessions import Sessions
 
 PASSWORD = "民治-暴雨-2023!"
 ANA_HASH = hash_password(PASSWORD)

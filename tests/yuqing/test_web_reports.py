@@ -21,8 +21,8 @@ from briefings import archive  # noqa: E402
 from governance import audit  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
 from yuqing.records import Analysis, Document, Incident  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
-from yuqing.web.views.reports import PRINT_CSP  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
+from yuqing.app.web.views.reports import PRINT_CSP  # noqa: E402
 
 DAY = date(2026, 7, 20)
 MZ, GL = "民治街道", "观澜街道"

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 from yuqing.config import load_config
 from yuqing.records import Alert, Analysis, Document, Incident
 from yuqing.storage.base import JsonRecord
-from yuqing.web.app import create_app
+from yuqing.app.web.app import create_app
 
 MZ, LH = "民治街道", "龙华街道"
 MZ_PHONE, LH_PHONE = "13812345678", "13987654321"

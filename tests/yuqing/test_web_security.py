@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from yuqing.config import load_config
 from yuqing.records import Alert, Analysis, Document
 from yuqing.storage.base import JsonRecord
-from yuqing.web.app import MAX_ALERTS, MAX_QUERY_CHARS, create_app
+from yuqing.app.web.app import MAX_ALERTS, MAX_QUERY_CHARS, create_app
 
 PHONE, MASKED = "13812345678", "138****5678"
 ADDRESS = "民治街道某小区3栋"
@@ -280,7 +280,7 @@ def test_limits_are_capped_and_filters_checked(client, store):
 
 
 def test_a_rescue_title_in_the_rules_own_words_is_shown_whole_an_address_title_masked():
-    from yuqing.web.redact import rescue_title
+    from yuqing.app.web.redact import rescue_title
 
     assert rescue_title("求助：民治街道 4人 婴幼儿 转移被困", "民治街道") == "求助：民治街道 4人 婴幼儿 转移被困"
     assert rescue_title("求助：民治街道 碧水龙庭", "民治街道") == "求助：民治街道****"  # not vocabulary words

@@ -18,7 +18,7 @@ from web_seed import HOME, INCIDENT, LH, LH_PHONE, MASKED_PHONE, MZ, PHONE, USER
 
 from governance import audit  # noqa: E402
 from yuqing.config import load_config  # noqa: E402
-from yuqing.web.app import create_app  # noqa: E402
+from yuqing.app.web.app import create_app  # noqa: E402
 
 ANA, VIC, MZU = ({"Authorization": f"Bearer {t}"} for t in ("t-ana", "t-vic", "t-mz"))
 LH_SECRETS = (LH_PHONE, "清湖", "a-wages", "inc-wages", "d50", "工人聚集")

@@ -59,7 +59,7 @@ KINDS: dict[str, Kind] = {}
 #: The modules outside this one that declare record kinds. They are imported when a kind is not
 #: known yet and before anything lists every kind (``yuqing reindex``), so a command or a test
 #: sees all kinds whatever it happened to import (a meta-test keeps this list complete).
-KIND_MODULES = ("yuqing.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
+KIND_MODULES = ("yuqing.app.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
                 "governance.audit", "briefings.archive", "dispatch.records",
                 "enterprise.records", "assessment.projects")
 

@@ -1,0 +1,56 @@
+"""``yuqing train --task T`` — retrain a model with the analysts' corrections, behind a gate.
+
+The new version is promoted (used by ``yuqing analyze``, ``yuqing rescue`` and the service) only
+when it is at least as good as the current models on every frozen real test set of its task; the
+command prints the side-by-side table either way. Exit 0: promoted; 1: refused by the gate (the
+candidate stays in ``nlp.models.registry`` for inspection); 2: misuse.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+
+from yuqing.app.commands import BaseCommand
+
+
+class Command(BaseCommand):
+    name = "train"
+    help = "retrain sentiment, category or rescue with the analysts' corrections; promoted only through the gate"
+    needs_store = True
+
+    def add_arguments(self, parser):
+        parser.add_argument("--task", required=True, choices=("sentiment", "category", "rescue"))
+        parser.add_argument("--public-limit", type=int, default=None, metavar="N",
+                            help="a fixed subset of N rows of each public/project set (a quick model for checks)")
+        parser.add_argument("--gate-split", choices=("test", "dev"), default="test",
+                            help="real storm posts the gate scores on: the frozen test split (default) or dev")
+        parser.add_argument("--gate-limit", type=int, default=0, metavar="N",
+                            help="score only the first N labelled posts of the split (for checks)")
+        parser.add_argument("--gate-public-rows", type=int, default=None, metavar="N",
+                            help="ChnSentiCorp test rows the sentiment gate scores (default all 1,200)")
+        parser.add_argument("--by", default=None, help="who trains (kept in the models' history)")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+
+    def run(self, args, ctx) -> int:
+        from nlp.train.retrain import retrain
+
+        say = (lambda _m: None) if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+        who = args.by or f"cli:{getpass.getuser()}"
+        config_path = args.config or os.environ.get("YUQING_CONFIG") or ("config.yaml" if os.path.exists("config.yaml") else None)
+        result = retrain(ctx.config, ctx.store, args.task, config_path=config_path, overrides=args.overrides, who=who,
+                         public_limit=args.public_limit, gate_split=args.gate_split, gate_limit=args.gate_limit,
+                         gate_public_rows=args.gate_public_rows, say=say)
+        if args.format == "json":
+            print(json.dumps({k: v for k, v in result.items() if k != "table"}, ensure_ascii=False))
+        else:
+            print(result["table"])
+            if result["promoted"]:
+                print(f"已晋升：{result['candidate']} 现为 {args.task} 使用的版本（此前 {result['current']}）。")
+            else:
+                print(f"未晋升：{result['candidate']} 在上表标为 WORSE 的指标上低于当前版本 {result['current']}；"
+                      f"当前版本不变。候选保留在模型目录中，可用 `yuqing models list` 查看。")
+            if result.get("warning"):
+                print("注意：" + result["warning"])
+        return 0 if result["promoted"] else 1
