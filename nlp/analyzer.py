@@ -99,12 +99,15 @@ class Analyzer:
             owners += [index] * len(item.windows)
         slots = self._rescue_slots(prepared)
         probs = self.classify(windows, [slots[o] for o in owners])
+        rows_of: dict[int, list[int]] = {}  # each document's windows, found once (was a scan per document)
+        for row, owner in enumerate(owners):
+            rows_of.setdefault(owner, []).append(row)
         results = []
         for index, item in enumerate(prepared):
             if item.text is None:
                 results.append(empty_analysis(item.doc.id))
                 continue
-            rows = [r for r, o in enumerate(owners) if o == index] if len(prepared) > 1 else list(range(len(owners)))
+            rows = rows_of[index]
             results.append(self._build(item, {t: p[rows] for t, p in probs.items()}, slots[index]))
         return results
 

@@ -80,6 +80,7 @@ def configure(config) -> None:
             _extra_words[:] = words
             _extra_dicts[:] = dicts
             _tokenizer = None
+            _cut.cache_clear()
 
 
 def tokenizer():
@@ -93,17 +94,23 @@ def tokenizer():
     return _tokenizer
 
 
+@lru_cache(maxsize=4096)
+def _cut(text: str) -> tuple[str, ...]:
+    """jieba's words of ``text`` with whitespace and punctuation dropped, remembered for the last
+    few thousand texts: the analyser reads each post twice (hashed features, keywords), and jieba
+    was half of the first stage's time on real storm posts."""
+    words = []
+    for word in tokenizer().lcut(text):
+        word = word.strip()
+        if word and any(ch.isalnum() for ch in word):
+            words.append(word)
+    return tuple(words)
+
+
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Words of ``text``: jieba precise mode, whitespace and punctuation dropped."""
-    words = []
-    for word in tokenizer().lcut(text or ""):
-        word = word.strip()
-        if not word or not any(ch.isalnum() for ch in word):
-            continue
-        if not keep_stopwords and word in STOPWORDS:
-            continue
-        words.append(word)
-    return words
+    words = _cut(text or "")
+    return list(words) if keep_stopwords else [w for w in words if w not in STOPWORDS]
 
 
 @lru_cache(maxsize=1)
