@@ -29,14 +29,17 @@ class Batch:
 
 
 def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pending: timedelta,
-            backfill: timedelta = timedelta(0)) -> Batch:
+            backfill: timedelta = timedelta(0), cursor_key: str = CURSOR_KEY, incidents: bool = True) -> Batch:
     """New items and incidents since the cursor; the new cursor is returned, saved by the caller.
 
     Besides the published-time window, documents *stored* since the last cycle and published within
     ``backfill`` before now are read too (late arrivals: an imported hotline export or rescue sheet,
     a source that was down), each once: ``backfilled`` in the cursor remembers them.
+
+    ``cursor_key`` names the state the cursor is read from, so a later stage that reads the same new
+    posts keeps its own (the desk's follow-ups); without ``incidents`` no incident is read.
     """
-    cursor = store.get_state(CURSOR_KEY) or {}
+    cursor = store.get_state(cursor_key) or {}
     watermark = datetime.fromisoformat(cursor["watermark"]) if cursor.get("watermark") else None
     seen = dict(cursor.get("seen", {}))
     # a first cycle starts from the overlap window, not from the oldest of millions of stored documents
@@ -85,7 +88,7 @@ def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pendin
     newest = max((i.doc.published_at for i in items if i.doc.id not in late_ids), default=watermark)
     if held_back is not None and newest is not None and held_back < newest:
         newest = max(held_back, watermark) if watermark else held_back  # never past a waiting document
-    incidents, inc_mark = _incidents(store, cursor)
+    found, inc_mark = _incidents(store, cursor) if incidents else ([], cursor.get("incidents_mark"))
     if late_waiting or late_skipped or (len(docs) >= batch_size and late):
         new_stored_mark = stored_mark
     else:
@@ -95,8 +98,8 @@ def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pendin
                   "seen": _prune(seen, newest, overlap),
                   "stored_mark": new_stored_mark.isoformat() if new_stored_mark else None,
                   "backfilled": {k: v for k, v in backfilled.items() if v >= floor}}
-    _attach_incidents(items, incidents)
-    return Batch(items, incidents, new_cursor, waiting=len(docs) - len(items))
+    _attach_incidents(items, found)
+    return Batch(items, found, new_cursor, waiting=len(docs) - len(items))
 
 
 def _incidents(store, cursor: dict) -> tuple[list[Incident], Any]:

@@ -4,6 +4,11 @@ The emergency desk's cards carry ``desk_topic`` (:func:`desk_topic`: a request f
 or fraud in a natural disaster). While storm mode is on (:mod:`yuqing.storm`), they are notified to
 the desk too: ``storm.desk_contacts`` through ``storm.desk_notifiers``, whatever their severity or
 route (``alerts.notify_min_severity`` and a route without notifiers do not hold them back).
+
+Each request for help the rules find is kept on its row of the desk's board
+(:func:`alerts.requests.keep_requests`) as its card is written. What people do with the rows, and
+the follow-up posts that arrive on them (the pipeline stage ``followups``), are the desk's: this
+stage does not import :mod:`desk`, which sits above it.
 """
 from __future__ import annotations
 
@@ -18,14 +23,14 @@ from alerts.dedup import AlertBook, Outcome, dedup_key
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
 from alerts.event_requests import attach_requests
+from alerts.requests import keep_requests
 from alerts.rules.base import EvalContext, Finding, Item, Rule
 from alerts.rules.case_match import similar
 from alerts.schema import load_rules
 from alerts.severity import grade
-from yuqing.errors import ConflictError, NotConfigured
+from yuqing.errors import NotConfigured
 from yuqing.pipeline import Stage, StageReport
 from yuqing.records import now as _now, severity_rank
-from yuqing.storage.base import JsonRecord
 from yuqing.storm import StormMode, storm_mode
 
 log = logging.getLogger(__name__)
@@ -266,8 +271,6 @@ class AlertStage(Stage):
         for key, state in states.items():  # remembered only once the alerts are written
             self._save_state(key, state)
         listed = _requests_on_event_cards(self.engine, all_requests, batch, now, report)
-        if batch.items:
-            _desk_followups(self.store, batch.items, now, report)
         self.store.set_state(CURSOR_KEY, batch.cursor)
         escalated = self.engine.escalate_overdue(now)
         delivered = self.engine.dispatcher.deliver_pending(now)
@@ -305,65 +308,6 @@ def desk_topic(finding: Finding) -> Optional[str]:
     return None
 
 
-def keep_requests(store, requests: list[tuple[str, dict, str]], now: datetime) -> None:
-    """Keep each request for help in ``rescue_requests`` (the emergency desk's list), merged across cycles.
-
-    One record per request (the rescue rule's de-dup key), holding the contract's request fields
-    (``yuqing rescue``), the id of the alert that carries it and when it was first and last seen.
-    A later cycle's reposts and follow-ups add their documents, phones, needs and vulnerable groups;
-    urgency and people count keep their highest value. What the desk decided is kept (:mod:`desk.board`):
-    its status and fields stay, a row merged by hand (``merged_into``) passes new posts to the row it
-    was merged into, and phones split off by hand (``split_phones``) go to their new row. Each write
-    is checked against the version read, so an operator's change made meanwhile is never overwritten.
-    """
-    for key, group, alert_id in requests:
-        for _ in range(8):
-            target, found = _desk_target(store, key, group)
-            before = found.record.model_dump(mode="json") if found is not None else {}
-
-            def union(name):
-                return sorted(set(before.get(name) or []) | set(group.get(name) or []))
-
-            people = [n for n in (before.get("people_count"), group.get("people_count")) if n]
-            record = JsonRecord(**{
-                **before, "id": target, "request_id": before.get("request_id") or target,
-                "alert_id": before.get("alert_id") or alert_id,
-                "doc_ids": list(dict.fromkeys([*(before.get("doc_ids") or []), *(group.get("doc_ids") or [])])),
-                "phones": union("phones"), "vulnerable": union("vulnerable"), "needs": union("needs"),
-                "address": group.get("address") or before.get("address"),
-                "street": group.get("street") or before.get("street"),
-                "people_count": max(people) if people else None,
-                "urgency": max(float(before.get("urgency") or 0.0), float(group.get("urgency") or 0.0)),
-                "status": before.get("status") or group.get("status") or "open",
-                "first_seen": before.get("first_seen") or now.isoformat(), "last_seen": now.isoformat()})
-            try:
-                store.update_record("rescue_requests", record, found.version if found is not None else None)
-                break
-            except ConflictError:
-                continue  # an operator wrote meanwhile: merge into the newest row
-
-
-def _desk_target(store, key: str, group: dict):
-    """The row a group's posts belong on, following the desk's manual merges and splits."""
-    target, seen = key, set()
-    while target not in seen:
-        seen.add(target)
-        found = store.get_versioned("rescue_requests", target)
-        if found is None:
-            return target, None
-        data = found.record.model_dump(mode="json")
-        phones = set(group.get("phones") or [])
-        split = data.get("split_phones") or {}
-        moved = {split[p] for p in phones if p in split}
-        if data.get("merged_into"):
-            target = data["merged_into"]
-        elif len(moved) == 1 and phones <= set(split):
-            target = moved.pop()
-        else:
-            return target, found
-    return target, store.get_versioned("rescue_requests", target)
-
-
 def _requests_on_event_cards(engine: AlertEngine, requests: list, batch, now: datetime, report: StageReport) -> int:
     """List requests for help on their incident's card (:mod:`alerts.event_requests`); only with one
     card per incident, the card the requests are listed on."""
@@ -376,15 +320,3 @@ def _requests_on_event_cards(engine: AlertEngine, requests: list, batch, now: da
         report.errors += 1
         return 0
 
-
-def _desk_followups(store, items: list[Item], now: datetime, report: StageReport) -> None:
-    """Follow-up posts (已安全、还在等) onto the desk's rows (:mod:`desk.followups`), if installed."""
-    try:
-        from desk.followups import apply_followups
-    except ImportError:
-        return
-    try:
-        apply_followups(store, [(i.doc, i.analysis) for i in items], now)
-    except Exception as exc:  # the desk's bug must not stop alerting
-        log.exception("desk follow-ups failed: %s", exc)
-        report.errors += 1

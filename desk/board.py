@@ -1,11 +1,12 @@
 """The rescue board (救援台): statuses, claims, call notes, teams, manual merge and split of requests.
 
-A row is a ``rescue_requests`` record (made by :func:`alerts.stage.keep_requests`). The desk adds
-fields to it and never renames the engine's: ``status`` (below; the engine's ``open`` reads as
-``new``), ``claimed_by``/``claim_until`` (认领: one operator calls the number, the claim expires),
-``team`` (派单: the rescue team), ``notes`` (call results), ``merged_into``/``merged_from`` and
-``split_phones``/``split_from`` (manual decisions the engine keeps on its next cycle), ``history``
-(every change: who, when, action, from, to, note) and ``updated_at``.
+A row is a ``rescue_requests`` record, typed :class:`alerts.requests.RescueRequest` (made and merged
+across cycles by :func:`alerts.requests.keep_requests`). The desk adds fields to it and never renames
+the engine's: ``status`` (below; the engine's ``open`` reads as ``new``), ``claimed_by``/``claim_until``
+(认领: one operator calls the number, the claim expires), ``team`` (派单: the rescue team), ``notes``
+(call results), ``merged_into``/``merged_from`` and ``split_phones``/``split_from`` (manual decisions
+the engine keeps on its next cycle), ``history`` (every change: who, when, action, from, to, note)
+and ``updated_at``.
 
 Every change is a read-modify-write with the store's version token
 (:meth:`~yuqing.storage.base.Store.update_record`): given the version the operator saw, a change
@@ -20,11 +21,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional
 
+from alerts.requests import KIND, RescueRequest
 from yuqing.errors import ConflictError, InputError, NotFound, TransitionError
 from yuqing.records import now as _now, stable_id
-from yuqing.storage.base import JsonRecord
-
-KIND = "rescue_requests"
 
 #: status → its label on the board and in the teams' sheet
 STATUSES = {
@@ -141,7 +140,7 @@ def change(store, request_id: str, by: str, edit: Callable[[dict], dict], *, act
         data.setdefault("history", []).append({"who": by, "when": now.isoformat(), "action": action, **entry})
         data["updated_at"] = now.isoformat()
         try:
-            new_version = store.update_record(KIND, JsonRecord(**data), version)
+            new_version = store.update_record(KIND, RescueRequest.model_validate(data), version)
         except ConflictError:
             if expected_version is not None:
                 raise ConflictError(f"request {request_id} was changed by someone else at the same moment; "
@@ -315,7 +314,7 @@ def split(store, request_id: str, doc_ids: Iterable[str], *, by: str, phones: It
     fresh.update(id=new_id, request_id=new_id, doc_ids=moved_docs, phones=moved_phones, status="new",
                  split_from=request_id, updated_at=stamp,
                  history=[{"who": by, "when": stamp, "action": "desk_split", "note": f"拆自 {request_id}"}])
-    store.update_record(KIND, JsonRecord(**fresh), None)
+    store.update_record(KIND, RescueRequest.model_validate(fresh), None)
 
     def shrink(row_data: dict) -> dict:
         row_data["doc_ids"] = [d for d in row_data.get("doc_ids") or [] if d not in moved_docs]

@@ -6,20 +6,39 @@ cited (``followups``); a "still waiting" post raises its urgency (and reopens a 
 救出/平安, since someone says they are still there). Each is a history entry by ``engine``; an
 analyst undoes one with :func:`undo`, which restores the status and urgency from before it.
 Posts already applied, and a row's own first post, are skipped, so running twice changes nothing.
+
+:class:`FollowupStage` is the pipeline stage ``followups``, right after ``alert`` (whose rows it
+updates): it reads the new posts as the alert stage does (:func:`alerts.collect.collect`, the same
+``alerts.*`` window, its own cursor) and applies the follow-ups among them. ``yuqing run --once`` and a
+replay run it after the alert stage, so a follow-up reaches its row in the same cycle. In the service
+the two are separate jobs every ``service.alert_interval`` and may run side by side, so a follow-up
+that finds no row yet (its request still in a running alert cycle) is tried again on the next runs,
+for ``alerts.overlap_minutes``: it reaches its row in the same cycle or the next.
 """
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Iterable, Optional
 
 from desk import board
+from yuqing.errors import NotConfigured
+from yuqing.pipeline import Stage, StageReport
 from yuqing.records import Analysis, Document, now as _now
+
+log = logging.getLogger(__name__)
 
 WAITING = re.compile(r"还在等|还没人来|还没有人来|仍然被困|仍被困|还被困|还是没人|没人来救|一直没人|还在楼顶|还没救")
 #: how much a "still waiting" post raises a row's urgency (capped at 1)
 WAITING_BOOST = 0.15
 ENGINE = "engine"
+#: the stage's cursor over new posts (alerts.collect), and the follow-ups waiting for their row
+CURSOR_KEY = "desk.followups.cursor"
+WAITING_KEY = "desk.followups.waiting"
+#: at most this many follow-ups wait for their row (the oldest are given up first)
+WAITING_MAX = 5000
 
 
 def kind_of(text: str) -> Optional[str]:
@@ -65,23 +84,38 @@ def _index(store) -> tuple[dict[str, str], dict[str, str]]:
     return by_phone, by_address
 
 
+@dataclass
+class Applied:
+    """What :func:`apply_followups` did: rows changed, follow-ups with no row (yet), posts that failed."""
+
+    changed: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
 def apply_followups(store, items: Iterable[tuple[Document, Optional[Analysis]]],
-                    now: Optional[datetime] = None) -> int:
-    """Apply the follow-up posts among ``items`` to their rows; returns how many rows changed."""
+                    now: Optional[datetime] = None) -> Applied:
+    """Apply the follow-up posts among ``items`` to their rows (one failing post does not stop the rest)."""
     now = now or _now()
     found = [(doc, analysis, kind) for doc, analysis in items if (kind := kind_of(doc.text))
              # a request saying 已转移 of some people is still a request ("还有3人被困"): never "safe"
              and not (kind == "safe" and analysis is not None and analysis.rescue and analysis.rescue.is_request)]
+    applied = Applied()
     if not found:
-        return 0
+        return applied
     by_phone, by_address = _index(store)
-    changed = 0
     for doc, analysis, kind in found:
-        phones, address = _keys(doc, analysis)
-        row_id = next((by_phone[p] for p in phones if p in by_phone), None) or by_address.get(address or "")
-        if row_id is not None and apply_one(store, row_id, doc, kind, now):
-            changed += 1
-    return changed
+        try:
+            phones, address = _keys(doc, analysis)
+            row_id = next((by_phone[p] for p in phones if p in by_phone), None) or by_address.get(address or "")
+            if row_id is None:
+                applied.unmatched.append(doc.id)
+            elif apply_one(store, row_id, doc, kind, now):
+                applied.changed += 1
+        except Exception as exc:  # logged and counted; the other posts still reach their rows
+            log.exception("follow-up post %s could not be applied: %s", doc.id, exc)
+            applied.failed.append(doc.id)
+    return applied
 
 
 def apply_one(store, row_id: str, doc: Document, kind: str, now: datetime) -> bool:
@@ -131,3 +165,45 @@ def undo(store, row_id: str, doc_id: str, *, by: str, now: Optional[datetime] = 
 
     data, _ = board.change(store, row_id, by, edit, action="desk_followup_undo", now=now)
     return data
+
+
+class FollowupStage(Stage):
+    """The pipeline stage ``followups``: follow-up posts onto the desk's rows (see the module docstring)."""
+
+    name = "followups"
+
+    @classmethod
+    def from_config(cls, config, store) -> "FollowupStage":
+        if not config["alerts.enabled"]:
+            raise NotConfigured("alerts.enabled is false: no alert stage puts requests on the board")
+        return cls(config, store)
+
+    def run_once(self, now: Optional[datetime] = None) -> StageReport:
+        from alerts.collect import collect
+
+        now = now or _now()
+        cfg = self.config
+        batch = collect(self.store, now, batch_size=cfg["alerts.batch_size"],
+                        overlap=timedelta(minutes=cfg["alerts.overlap_minutes"]),
+                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]),
+                        backfill=timedelta(hours=cfg["alerts.backfill_hours"]),
+                        cursor_key=CURSOR_KEY, incidents=False)
+        waiting = dict(self.store.get_state(WAITING_KEY) or {})  # post id → when it first found no row
+        items = {i.doc.id: (i.doc, i.analysis) for i in batch.items}
+        again = [d for d in waiting if d not in items]
+        if again:
+            analyses = {a.id: a for a in self.store.get_analyses(again)}
+            items.update((doc.id, (doc, analyses.get(doc.id))) for doc in self.store.get_documents(again))
+        applied = apply_followups(self.store, list(items.values()), now)
+        give_up = now - timedelta(minutes=cfg["alerts.overlap_minutes"])
+        still = {d: waiting.get(d) or now.isoformat() for d in applied.unmatched}
+        still = {d: when for d, when in still.items() if datetime.fromisoformat(when) >= give_up}
+        still = dict(sorted(still.items(), key=lambda kv: kv[1])[-WAITING_MAX:])
+        if still != waiting:
+            self.store.set_state(WAITING_KEY, still)
+        self.store.set_state(CURSOR_KEY, batch.cursor)  # after the rows: a crash re-reads, applying nothing twice
+        return StageReport(self.name, processed=len(batch.items), created=applied.changed,
+                           errors=len(applied.failed), extra={"waiting": len(still), "retried": len(again),
+                                                              "failed": applied.failed},
+                           detail=f"{applied.changed} rows changed by follow-up posts, "
+                                  f"{len(still)} waiting for their row")

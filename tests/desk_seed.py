@@ -68,19 +68,23 @@ def alert_config(folder: Path):
 
 
 class Engine:
-    """The service's alert stage over the store: ``engine.cycle(at)`` runs it once at time ``at``."""
+    """The service's alert stage and the desk's follow-ups over the store: ``engine.cycle(at)`` runs
+    them once at time ``at``, in the pipeline's order."""
 
     def __init__(self, store, folder: Path) -> None:
         from alerts.stage import AlertEngine, AlertStage
+        from desk.followups import FollowupStage
 
         config = alert_config(folder)
         self.store = store
-        self.stage = AlertStage(config, store, engine=AlertEngine.from_config(config, store, providers=False))
+        self.stages = [AlertStage(config, store, engine=AlertEngine.from_config(config, store, providers=False)),
+                       FollowupStage.from_config(config, store)]
 
     def cycle(self, at: datetime) -> None:
-        report = self.stage.run_once(now=at)
-        self.store.flush()
-        assert report.errors == 0, report.detail
+        for stage in self.stages:
+            report = stage.run_once(now=at)
+            self.store.flush()
+            assert report.errors == 0, report.detail
 
 
 def seed(store, folder: Path) -> dict:

@@ -26,6 +26,7 @@ STAGES = {
     "cluster": "clustering.stage.ClusterStage",
     "calendar": "event_calendar.stage.CalendarStage",
     "alert": "alerts.stage.AlertStage",
+    "followups": "desk.followups.FollowupStage",  # follow-up posts onto the desk's rows the alert stage made
     "watch": "assessment.watch.WatchStage",  # 项目监测: assessed projects, after the alerts it routes
 }
 

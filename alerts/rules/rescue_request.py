@@ -1,23 +1,18 @@
 """``rescue_request``: every new distinct request for help (求助), graded by urgency, at once."""
 from __future__ import annotations
 
-import logging
-import re
-
+from alerts.requests import group_items, keyed_requests
 from alerts.rules import RULE_TYPES
 from alerts.rules.base import EvalContext, Finding, Item, Rule, short
-from yuqing.records import stable_id
-
-log = logging.getLogger(__name__)
 
 
 @RULE_TYPES.register("rescue_request")
 class RescueRequestRule(Rule):
     """One alert per distinct request for help; reposts of the same request update it.
 
-    Requests are grouped by :func:`nlp.rescue_group.group_requests` when the NLP package provides it,
-    else by shared phone number or address. A request keeps its alert across cycles: the rule
-    remembers which phones and addresses belong to which request.
+    Requests are grouped by :func:`alerts.requests.group_items` (:mod:`nlp.rescue_group`). A request
+    keeps its alert across cycles: the rule remembers which phones and addresses belong to which
+    request (:func:`alerts.requests.keyed_requests`), and the stage keeps its row on the desk's board.
     """
 
     summary = "every new distinct request for help, graded by urgency; immediate"
@@ -35,23 +30,11 @@ class RescueRequestRule(Rule):
                  and i.analysis.rescue.score >= floor and self.matches(i)]
         if not items:
             return []
-        known = ctx.state.setdefault("identities", {})  # phone / address -> request key
-        findings = []
         cache_key = "rescue-groups:" + ",".join(i.doc.id for i in items)
         if cache_key not in ctx.cache:  # every rescue rule of a cycle groups the same requests once
             ctx.cache[cache_key] = group_items(items)
-        for group in ctx.cache[cache_key]:
-            if group.get("status") == "safe":
-                continue  # a follow-up said they are safe: nothing to raise (an open alert stays for people)
-            idents = _identities(group)
-            key = next((known[i] for i in idents if i in known), None) or "req:" + stable_id(group["doc_ids"][0])[:16]
-            for ident in idents:
-                known[ident] = key
-            findings.append(self._finding(key, group, items))
-        if len(known) > 50000:
-            for ident in list(known)[:len(known) - 50000]:
-                del known[ident]
-        return findings
+        known = ctx.state.setdefault("identities", {})  # phone / address -> request key
+        return [self._finding(key, group, items) for key, group in keyed_requests(ctx.cache[cache_key], known)]
 
     def _finding(self, key: str, group: dict, items: list[Item]) -> Finding:
         urgency = float(group.get("urgency") or 0.0)
@@ -88,52 +71,3 @@ def rescue_title(street, people, vulnerable: list[str], needs: list[str]) -> str
     if needs:
         parts.append(labels("need", needs))
     return "求助：" + " ".join(parts)
-
-
-def group_items(items: list[Item]) -> list[dict]:
-    """Distinct requests among ``items`` (NLP's grouping when installed, else phone/address)."""
-    try:
-        from nlp.rescue_group import group_requests
-    except ImportError:
-        group_requests = None
-    if group_requests is not None:
-        try:
-            return group_requests([(i.doc, i.analysis) for i in items])
-        except Exception as exc:  # another package's bug must not hide a request for help
-            log.warning("nlp.rescue_group failed (%s); grouping requests by phone and address", exc)
-    return _fallback_groups(items)
-
-
-def _norm_address(address):
-    return re.sub(r"\s+", "", address or "") or None
-
-
-def _fallback_groups(items: list[Item]) -> list[dict]:
-    groups: list[dict] = []
-    index: dict[str, dict] = {}
-    for item in items:
-        r = item.analysis.rescue
-        keys = [f"tel:{p}" for p in r.phones] + ([f"addr:{_norm_address(r.address)}"] if r.address else [])
-        group = next((index[k] for k in keys if k in index), None)
-        if group is None:
-            group = {"request_id": None, "doc_ids": [], "phones": [], "address": r.address, "street": item.street,
-                     "people_count": r.people_count, "vulnerable": [], "needs": [], "urgency": 0.0}
-            groups.append(group)
-        group["doc_ids"].append(item.doc.id)
-        group["phones"] = sorted(set(group["phones"]) | set(r.phones))
-        group["vulnerable"] = sorted(set(group["vulnerable"]) | set(r.vulnerable))
-        group["needs"] = sorted(set(group["needs"]) | set(r.needs))
-        group["urgency"] = max(group["urgency"], r.urgency)
-        group["people_count"] = max(filter(None, [group["people_count"], r.people_count]), default=None)
-        for k in keys:
-            index[k] = group
-    return groups
-
-
-def _identities(group: dict) -> list[str]:
-    ids = [f"tel:{p}" for p in group.get("phones") or []]
-    if group.get("address"):
-        ids.append(f"addr:{_norm_address(group['address'])}")
-    if group.get("request_id"):
-        ids.append(f"rid:{group['request_id']}")
-    return ids

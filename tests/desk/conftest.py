@@ -51,15 +51,21 @@ def desk_config(tmp_path):
 
 @pytest.fixture
 def cycle(store, desk_config):
-    """``cycle(at)``: one run of the real alert stage (rules, desk rows, follow-ups) at time ``at``."""
+    """``cycle(at)``: one cycle at time ``at`` as ``yuqing run --once`` runs it: the real alert stage
+    (rules, the desk's rows), then the desk's ``followups`` stage. Returns the alert stage's report."""
     from alerts.stage import AlertEngine, AlertStage
+    from desk.followups import FollowupStage
 
     stage = AlertStage(desk_config, store, engine=AlertEngine.from_config(desk_config, store, providers=False))
+    followups = FollowupStage.from_config(desk_config, store)
 
     def run(at: datetime):
         report = stage.run_once(now=at)
         store.flush()
         assert report.errors == 0, report.detail
+        after = followups.run_once(now=at)
+        store.flush()
+        assert after.errors == 0, after.detail
         return report
     return run
 

@@ -140,7 +140,7 @@ class Service:
         """Jobs from the config: one per crawl source, one per installed pipeline stage."""
         intervals = {"analyze": "service.analyze_interval", "cluster": "service.cluster_interval",
                      "calendar": "service.calendar_interval", "alert": "service.alert_interval",
-                     "watch": "assess.watch_interval"}
+                     "followups": "service.alert_interval", "watch": "assess.watch_interval"}
         if self.crawl:
             storm = storm_mode(self.store)  # while it is on, crawls come more often (平急转换)
             self._storm_on = storm.on

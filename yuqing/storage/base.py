@@ -59,8 +59,8 @@ KINDS: dict[str, Kind] = {}
 #: The modules outside this one that declare record kinds. They are imported when a kind is not
 #: known yet and before anything lists every kind (``yuqing reindex``), so a command or a test
 #: sees all kinds whatever it happened to import (a meta-test keeps this list complete).
-KIND_MODULES = ("yuqing.app.scheduler", "event_calendar.stage", "alerts.delivery", "nlp.corrections",
-                "governance.audit", "briefings.archive", "dispatch.records",
+KIND_MODULES = ("yuqing.app.scheduler", "event_calendar.stage", "alerts.delivery", "alerts.requests",
+                "nlp.corrections", "governance.audit", "briefings.archive", "dispatch.records",
                 "enterprise.records", "assessment.projects")
 
 
@@ -86,8 +86,6 @@ register_kind(Kind("alerts", R.Alert, fields=("rule", "severity", "state", "stre
 register_kind(Kind("cases", R.Case, fields=("categories", "district", "street", "start"),
                    text_fields=("title", "summary", "trigger", "outcome", "keywords", "lessons", "measures")))
 register_kind(Kind("case_versions", JsonRecord, fields=("case_id", "version", "when"), time_field="when"))
-register_kind(Kind("rescue_requests", JsonRecord, fields=("street", "status", "urgency", "last_seen"),
-                   time_field="last_seen"))
 register_kind(Kind("sources", JsonRecord, fields=("state", "last_success")))
 register_kind(Kind("job_runs", JsonRecord, fields=("job", "ok", "started_at"), time_field="started_at"))
 register_kind(Kind("calendar_proposals", JsonRecord, fields=("status", "category", "street")))
