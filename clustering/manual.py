@@ -1,9 +1,14 @@
 """Analysts correct the clustering by hand (人工合并/拆分事件), and the engine keeps what they decided.
 
 * :func:`merge` — two incidents are one event: ``keep`` takes the other's posts (``merged_from``), the
-  other is closed with ``merged_into``. Its open alert cards follow (:mod:`alerts.incident_cards`).
+  other is closed with ``merged_into``.
 * :func:`split` — posts of an incident are another event: they move to a new incident
   (``split_from``/``parent_ids`` name the old one) or, with ``into``, to an existing one.
+
+What follows an incident in later stages is passed in as ``follow``: the alert cards
+(:func:`alerts.incident_cards.merge_incidents` and :func:`~alerts.incident_cards.split_incident` are
+these two with the cards following, and what the command line and the web call). Clustering comes
+before alerts and does not import them.
 
 Each decision is a record of its own (``incident_edits``: who, when, why, and the *pins*: where each
 post concerned now belongs), written before the incidents are changed. The cluster stage reads the
@@ -70,14 +75,23 @@ def get(store, incident_id: str) -> Incident:
 
 # --- the two hand changes -------------------------------------------------------------------------
 
+#: ``follow(store, other_id, keep_id, by=, now=)`` after a merge: the ids of the records it moved
+FollowMerge = Callable[..., list[str]]
+#: ``follow(store, incident_id, into, posts, by=, now=)`` after a split
+FollowSplit = Callable[..., None]
+
+
 def merge(store, keep_id: str, other_id: str, *, by: str, note: str = "",
           expected: Optional[Mapping[str, str]] = None, role: Optional[str] = None,
-          client: Optional[str] = None, now: Optional[datetime] = None) -> Incident:
+          client: Optional[str] = None, now: Optional[datetime] = None,
+          follow: Optional[FollowMerge] = None) -> Incident:
     """Merge ``other_id`` into ``keep_id`` (one event); returns the kept incident as written.
 
     Args:
         expected: incident id → the :func:`revision` the person saw; a changed incident is refused.
         role, client: who acted, for the audit log (the web UI's role and address).
+        follow: moves what belongs to the merged incident in later stages (its alert cards), before
+            the audit event is written, which names what moved.
     Raises:
         InputError: no name, the same incident twice, or one of them already merged away.
         NotFound: an incident does not exist.
@@ -100,9 +114,7 @@ def merge(store, keep_id: str, other_id: str, *, by: str, note: str = "",
     _lineage(store, stamp, [
         {"incident_id": keep_id, "relation": "merged", "merged_from": [other_id], "by": by, "note": note},
         {"incident_id": other_id, "relation": "merged_into", "into": keep_id, "by": by, "note": note}])
-    from alerts.incident_cards import follow_merge
-
-    moved = follow_merge(store, other_id, keep_id, by=by, now=now)
+    moved = follow(store, other_id, keep_id, by=by, now=now) if follow else []
     detail = f"{other_id} 并入 {keep_id}（{len(other.doc_ids)} 篇）" + (f"；预警 {'、'.join(moved)} 随之并入" if moved else "")
     _audit(store, "incident_merge", by, role, client, keep_id, detail + (f"；备注：{note}" if note else ""), now)
     store.flush()
@@ -111,8 +123,11 @@ def merge(store, keep_id: str, other_id: str, *, by: str, note: str = "",
 
 def split(store, incident_id: str, doc_ids: Iterable[str], *, by: str, note: str = "", into: Optional[str] = None,
           expected: Optional[Mapping[str, str]] = None, role: Optional[str] = None,
-          client: Optional[str] = None, now: Optional[datetime] = None) -> Incident:
+          client: Optional[str] = None, now: Optional[datetime] = None,
+          follow: Optional[FollowSplit] = None) -> Incident:
     """Move posts of ``incident_id`` to a new incident, or to ``into``; returns the incident they went to.
+
+    ``follow`` tells later stages (a line on the incident's alert card), as :func:`merge`'s does.
 
     Raises:
         InputError: no name, no posts, posts not in the incident, every post of it (that is a merge),
@@ -150,9 +165,8 @@ def split(store, incident_id: str, doc_ids: Iterable[str], *, by: str, note: str
          "note": note},
         {"incident_id": into, "relation": "split", "parent_ids": [incident_id], "moved": len(moved), "by": by,
          "note": note}])
-    from alerts.incident_cards import note_split
-
-    note_split(store, incident_id, into, len(moved), by=by, now=now)
+    if follow:
+        follow(store, incident_id, into, len(moved), by=by, now=now)
     detail = f"{incident_id} 拆出 {len(moved)} 篇到{'新事件' if target is None else '事件'} {into}"
     _audit(store, "incident_split", by, role, client, incident_id, detail + (f"；备注：{note}" if note else ""), now)
     store.flush()

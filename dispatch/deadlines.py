@@ -1,7 +1,8 @@
 """Deadlines (时限) per severity, and the service job that chases (催办) and escalates (单向升级).
 
 An order must be accepted within ``dispatch.accept_minutes`` and closed within
-``dispatch.close_minutes`` of its dispatch (by the alert's severity). The ``dispatch`` job of
+``dispatch.close_minutes`` of its dispatch (by the alert's severity; computed by
+:mod:`dispatch.timelimits`, which the orders use too). The ``dispatch`` job of
 ``yuqing run`` (every ``dispatch.check_interval`` seconds; :class:`DispatchStage`) looks at every
 open order:
 
@@ -20,46 +21,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional
 
+from alerts.delivery import build_notifiers
+from dispatch import orders as steps
+from dispatch.notify import superiors
+from dispatch.records import KIND, OPEN_ORDER_STATES
+from dispatch.timelimits import due_times, levels_due, minutes, overdue  # noqa: F401  (re-exported)
 from yuqing.pipeline import Stage, StageReport
-
-
-def minutes(config, key: str, severity: str) -> timedelta:
-    return timedelta(minutes=float((config[key] or {}).get(severity, 1440)))
-
-
-def due_times(config, severity: str, start: datetime) -> tuple[datetime, datetime]:
-    """(accept by, close by) of an order of ``severity`` dispatched at ``start``."""
-    return (start + minutes(config, "dispatch.accept_minutes", severity),
-            start + minutes(config, "dispatch.close_minutes", severity))
-
-
-def overdue(order, now: datetime) -> Optional[str]:
-    """``close`` or ``accept`` when an open order is past that deadline, else ``None``."""
-    if not order.is_open:
-        return None
-    if now >= order.close_due:
-        return "close"
-    if order.state == "sent" and now >= order.accept_due:
-        return "accept"
-    return None
-
-
-def levels_due(config, order, missed: str, now: datetime) -> int:
-    """How many levels up an order should be by now: one per full deadline period missed."""
-    due = order.close_due if missed == "close" else order.accept_due
-    period = (order.close_due - order.created_at) if missed == "close" else (order.accept_due - order.created_at)
-    period = max(period, timedelta(minutes=1))
-    return 1 + int((now - due) / period)
+from yuqing.records import now as _now
 
 
 def chase(store, config, now: Optional[datetime] = None, notifiers: Optional[dict] = None) -> dict[str, int]:
     """One pass over the open orders (see the module docstring); returns what it did."""
-    from alerts.delivery import build_notifiers
-    from dispatch import orders as steps
-    from dispatch.notify import superiors
-    from dispatch.records import KIND, OPEN_ORDER_STATES
-    from yuqing.records import now as _now
-
     now = now or _now()
     notifiers = build_notifiers(config) if notifiers is None else notifiers
     counts = {"open": 0, "chased": 0, "escalated": 0, "withdrawn": 0, "resent": 0}
@@ -81,8 +53,6 @@ def chase(store, config, now: Optional[datetime] = None, notifiers: Optional[dic
 
 
 def _chase_one(store, config, order_id: str, missed: str, now: datetime, notifiers: dict) -> int:
-    from dispatch import orders as steps
-
     every = timedelta(minutes=int(config["dispatch.chase_minutes"]))
     link_life = timedelta(hours=float(config["dispatch.link_hours"]))
     what = "未签收" if missed == "accept" else "未办结"
@@ -112,8 +82,6 @@ def _chase_one(store, config, order_id: str, missed: str, now: datetime, notifie
 
 
 def _escalate(store, config, order_id: str, missed: str, chain: list[str], now: datetime, notifiers: dict) -> int:
-    from dispatch import orders as steps
-
     raised: list[str] = []
 
     def change(order):
@@ -140,8 +108,6 @@ def _escalate(store, config, order_id: str, missed: str, chain: list[str], now: 
 
 def _resend_failed(store, config, order_id: str, now: datetime, notifiers: dict) -> int:
     """Send again each (department, notifier) whose latest notification failed."""
-    from dispatch import orders as steps
-
     order = steps.get(store, order_id)
     latest = {}
     for n in order.notifications:

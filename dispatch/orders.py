@@ -15,9 +15,9 @@ from typing import Callable, Optional, Sequence
 
 from alerts import lifecycle
 from dispatch.attachments import Policy
-from dispatch.deadlines import due_times
 from dispatch.notify import known_departments, link_for, routing_entry, send
 from dispatch.records import KIND, OPEN_ORDER_STATES, Attachment, DispatchOrder, Step
+from dispatch.timelimits import due_times
 from dispatch import links
 from yuqing.errors import ConflictError, InputError, NotFound, TransitionError
 from yuqing.records import Alert, now as _now

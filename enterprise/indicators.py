@@ -22,16 +22,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional
 
+from enterprise.fields import FIELDS, NUMERIC, TEXT
 from enterprise.records import Enterprise, IndicatorMonth
+from enterprise.settings import DEFAULT_COLUMNS
 from yuqing.errors import InputError, RecordError
 from yuqing.importer import (SURROGATE, FileRefused, ImportLimits, csv_rows, xlsx_rows, detect_format)
 from yuqing.records import now
 from yuqing.storage.base import Store
 
-NUMERIC = ("headcount", "contributions_paid", "contributions_owed", "power_kwh", "water_m3", "tickets",
-           "inspections")
-TEXT = ("code", "name", "street", "period", "industry", "address", "aliases")
-FIELDS = TEXT + NUMERIC
 _MISSING = {"", "-", "—", "/", "无", "null", "none", "n/a", "na"}
 _CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -100,8 +98,6 @@ class IndicatorMapper:
     """One raw row (header → value) into ``(enterprise fields, IndicatorMonth)``, naming the bad field."""
 
     def __init__(self, columns: Mapping[str, list[str]], limits: ImportLimits = ImportLimits()) -> None:
-        from enterprise.settings import DEFAULT_COLUMNS
-
         merged = {**DEFAULT_COLUMNS, **columns}
         self.columns = {field: [h.strip() for h in headers] for field, headers in merged.items()}
         self.limits = limits

@@ -1,7 +1,8 @@
 """The bundled demo replay site (回放站点); ``yuqing run`` starts it when ``service.demo`` is true."""
 from __future__ import annotations
 
-from crawlers.replay.server import Post, ReplaySite, load_posts
+from crawlers.replay.server import ReplaySite
+from crawlers.replay.story import Post, load_posts
 
 __all__ = ["Post", "ReplaySite", "load_posts", "start_demo"]
 

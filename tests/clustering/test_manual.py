@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from alerts.dedup import AlertBook
+from alerts.incident_cards import merge_incidents, split_incident
 from alerts.rules.base import Finding
 from clustering import manual
 from clustering.embedders import TfidfEmbedder
@@ -279,7 +280,7 @@ def test_the_merged_incidents_card_is_folded_into_the_kept_ones(store, two_event
     store.flush()
     book = AlertBook(store)  # the alert stage's map of open cards, read before the merge
     assert book.open_id(f"incident:{b.id}") == "c-b"
-    manual.merge(store, a.id, b.id, by="ana")
+    merge_incidents(store, a.id, b.id, by="ana")
     # B's card was further along (acknowledged): it survives as A's card, with A's posts and colour
     survivor, folded = store.get_record("alerts", "c-b"), store.get_record("alerts", "c-a")
     assert survivor.incident_id == a.id and survivor.dedup_key == f"incident:{a.id}"
@@ -306,7 +307,7 @@ def test_without_a_card_of_its_own_the_kept_incident_takes_the_merged_ones(store
     store.flush()
     book = AlertBook(store)
     assert book.open_id(f"incident:{a.id}") is None
-    manual.merge(store, a.id, b.id, by="ana")
+    merge_incidents(store, a.id, b.id, by="ana")
     moved = store.get_record("alerts", "c-b")
     assert moved.state == "new" and moved.incident_id == a.id and moved.dedup_key == f"incident:{a.id}"
     assert book.open_id(f"incident:{a.id}") == "c-b"  # the stage's map learns it
@@ -316,7 +317,7 @@ def test_a_split_leaves_a_line_on_the_incidents_card(store, two_events):
     _, flood, _, a, _ = two_events
     store.put_records("alerts", [card("c-a", a.id)])
     store.flush()
-    child = manual.split(store, a.id, [flood[0].id, flood[1].id], by="ana")
+    child = split_incident(store, a.id, [flood[0].id, flood[1].id], by="ana")
     line = store.get_record("alerts", "c-a").history[-1]
     assert line.who == "ana" and line.note == f"人工拆分：2 篇帖子移到事件 {child.id}"
     assert store.get_record("alerts", "c-a").incident_id == a.id
@@ -336,6 +337,8 @@ def test_the_command_merges_splits_and_shows(sqlite_store, tmp_path, clock):
     put(store, wages, "wages")
     stage_for(store, tmp_path, clock).run_once()
     a, b = owner(store, flood[0].id), owner(store, wages[0].id)
+    store.put_records("alerts", [card("c-a", a.id), card("c-b", b.id)])
+    store.flush()
 
     shown = yuqing(store, "incidents", "show", a.id, "--format", "json")
     assert shown.returncode == 0, shown.stderr
@@ -347,6 +350,8 @@ def test_the_command_merges_splits_and_shows(sqlite_store, tmp_path, clock):
     child_id = split.stdout.split()[-1]
     assert split.stdout.startswith(f"已从 {a.id} 拆出 2 篇到新事件 ")
     assert set(store.get_record("incidents", child_id).doc_ids) == {flood[0].id, flood[1].id}
+    # the cards follow from the command too (clustering does not know them: the command passes them)
+    assert store.get_record("alerts", "c-a").history[-1].note == f"人工拆分：2 篇帖子移到事件 {child_id}"
 
     stale = yuqing(store, "incidents", "merge", a.id, b.id, "--by", "王敏", "--revision", data["revision"])
     assert stale.returncode == 1 and "changed since you read it" in stale.stderr and "Traceback" not in stale.stderr
@@ -356,6 +361,8 @@ def test_the_command_merges_splits_and_shows(sqlite_store, tmp_path, clock):
     assert merged.returncode == 0, merged.stderr
     kept = json.loads(merged.stdout)
     assert kept["merged_from"] == [b.id] and set(b.doc_ids) <= set(kept["doc_ids"])
+    folded = store.get_record("alerts", "c-b")
+    assert folded.state == "duplicate" and folded.duplicate_of == "c-a"
 
     text = yuqing(store, "incidents", "show", b.id)
     assert text.returncode == 0 and f"已并入 {a.id}" in text.stdout

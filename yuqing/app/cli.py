@@ -11,37 +11,13 @@ import importlib
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from yuqing.app.commands import COMMANDS, BaseCommand, add_common_options, common_options
+from yuqing.app.commands import COMMANDS, BaseCommand, Context, add_common_options, common_options
 from yuqing.config import Config, load_config
 from yuqing.errors import ConfigError, InputError, YuqingError
-from yuqing.io import ErrorReport
 
 log = logging.getLogger("yuqing")
-
-
-@dataclass
-class Context:
-    """What a command gets: the frozen config, the store (opened lazily), the error report."""
-
-    config: Config
-    quiet: bool = False
-    report: ErrorReport = field(default_factory=ErrorReport)
-    _store: object = None
-
-    @property
-    def store(self):
-        if self._store is None:
-            from yuqing.storage import open_store
-            self._store = open_store(self.config)
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
 
 
 def _load_command(name: str) -> BaseCommand:

@@ -6,10 +6,11 @@ installed with the engine, so a command that fails to import is an error to see,
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Optional
+from dataclasses import dataclass, field
+from typing import Optional
 
-if TYPE_CHECKING:  # pragma: no cover
-    from yuqing.app.cli import Context
+from yuqing.config import Config
+from yuqing.io import ErrorReport
 
 #: command name → module that defines its ``Command``.
 COMMANDS = {
@@ -72,6 +73,32 @@ def common_options(args: argparse.Namespace) -> tuple[Optional[str], list[str], 
     return config, overrides, quiet
 
 
+@dataclass
+class Context:
+    """What a command gets: the frozen config, the store (opened lazily), the error report.
+
+    It lives beside :class:`BaseCommand`, not in :mod:`yuqing.app.cli`: the command line imports the
+    commands, so a command reaching up for its context would close a circle.
+    """
+
+    config: Config
+    quiet: bool = False
+    report: ErrorReport = field(default_factory=ErrorReport)
+    _store: object = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from yuqing.storage import open_store
+            self._store = open_store(self.config)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
 class BaseCommand:
     """One sub-command.
 
@@ -88,6 +115,6 @@ class BaseCommand:
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Add the command's own options."""
 
-    def run(self, args: argparse.Namespace, ctx: "Context") -> int:
+    def run(self, args: argparse.Namespace, ctx: Context) -> int:
         """Do the work; return the exit code (0 ok, 1 input errors reported, 2 misuse)."""
         raise NotImplementedError

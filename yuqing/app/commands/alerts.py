@@ -6,12 +6,10 @@ import json
 import logging
 import sys
 
+from alerts.lifecycle import ACTIONS
 from yuqing.app.commands import BaseCommand, add_common_options
 
 log = logging.getLogger(__name__)
-
-ACTIONS = {"ack": "acknowledged", "dispatch": "dispatched", "resolve": "resolved", "dismiss": "dismissed",
-           "duplicate": "duplicate"}
 
 
 def _parser_with(common):
@@ -69,8 +67,8 @@ class Command(BaseCommand):
         if args.action == "show":
             return self._show(args, ctx)
         if args.action == "test-rule":
-            from alerts.test_rule import test_rule
-            return test_rule(args, ctx)
+            from alerts.trial import try_rule
+            return try_rule(args, ctx)
         return self._act(args, ctx)
 
     def _list(self, args, ctx) -> int:

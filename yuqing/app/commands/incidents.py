@@ -89,11 +89,11 @@ class Command(BaseCommand):
         return 0
 
     def _merge(self, args, ctx) -> int:
-        from clustering import manual
+        from alerts.incident_cards import merge_incidents
 
         expected = {args.keep: args.revision} if args.revision else None
-        kept = manual.merge(ctx.store, args.keep, args.other, by=args.by, note=args.note, expected=expected,
-                            role="cli")
+        kept = merge_incidents(ctx.store, args.keep, args.other, by=args.by, note=args.note, expected=expected,
+                               role="cli")
         if args.format == "json":
             print(_dump(summary(kept)))
         else:
@@ -101,11 +101,11 @@ class Command(BaseCommand):
         return 0
 
     def _split(self, args, ctx) -> int:
-        from clustering import manual
+        from alerts.incident_cards import split_incident
 
         expected = {args.incident_id: args.revision} if args.revision else None
-        target = manual.split(ctx.store, args.incident_id, args.doc_ids, by=args.by, note=args.note,
-                              into=args.into, expected=expected, role="cli")
+        target = split_incident(ctx.store, args.incident_id, args.doc_ids, by=args.by, note=args.note,
+                                into=args.into, expected=expected, role="cli")
         if args.format == "json":
             print(_dump(summary(target)))
         else:

@@ -12,7 +12,7 @@ import sys
 from datetime import date, datetime, timedelta
 
 from yuqing.app.commands import BaseCommand
-from yuqing.records import DEFAULT_TZ
+from yuqing.records import DEFAULT_TZ, SEVERITIES
 
 
 class Command(BaseCommand):
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         print(f"{'':<14} {'documents':>10} {'negative':>9} {'incidents':>9}  alerts (red/orange/yellow/blue)")
         for row in result["rows"]:
             key = vocabulary.label("category", row["key"]) if args.by == "category" else row["key"]
-            alerts = "/".join(str(row["alerts"][s]) for s in ("red", "orange", "yellow", "blue"))
+            alerts = "/".join(str(row["alerts"][s]) for s in SEVERITIES)
             print(f"{key:<14} {row['documents']:>10,} {row['negative_share']:>8.0%} {row['incidents']:>9}  {alerts}")
         return 0
 

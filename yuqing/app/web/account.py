@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from yuqing.records import DEFAULT_TZ
 from yuqing.app.web.auth import User, user_for_password, user_for_token
+from yuqing.app.web.params import filter_param, int_param
 from yuqing.app.web.security import cookie_options
 from yuqing.app.web.sessions import COOKIE, CSRF_COOKIE, Sessions
 
@@ -96,15 +97,14 @@ def account_routes(*, users: Mapping[str, Mapping[str, Any]], sessions: Sessions
 
     def audit_page(request: Request) -> Response:
         from governance import audit
-        from yuqing.app.web.app import _filter, int_param
 
         user: User = request.state.user
         if not user.is_admin:
             raise HTTPException(403, MESSAGES["admin"])
-        action = _filter(request, "action")
-        since = _since(_filter(request, "since"))
+        action = filter_param(request, "action")
+        since = _since(filter_param(request, "since"))
         limit = int_param(request, "limit", 200, MAX_AUDIT_ROWS)
-        events = audit.find(store, since=since, who=_filter(request, "who"), actions=[action] if action else (),
+        events = audit.find(store, since=since, who=filter_param(request, "who"), actions=[action] if action else (),
                             limit=limit)
         return render(request, "audit.html", events=events, labels=audit.ACTIONS,
                       filters=dict(request.query_params))

@@ -1,8 +1,9 @@
 """Correcting the clustering from the incident page (纠正聚类): merge two incidents, split posts off one.
 
-The work is :func:`clustering.manual.merge` and :func:`clustering.manual.split`: the engine keeps the
-decision on its next re-clusterings, the incidents keep a hand history and lineage, the alert cards
-follow a merge, and the audit log gets ``incident_merge``/``incident_split`` (with the user's role and
+The work is :func:`clustering.manual.merge` and :func:`clustering.manual.split`, with the alert cards
+following (:func:`alerts.incident_cards.merge_incidents`, :func:`~alerts.incident_cards.split_incident`):
+the engine keeps the decision on its next re-clusterings, the incidents keep a hand history and
+lineage, and the audit log gets ``incident_merge``/``incident_split`` (with the user's role and
 address). This module is the page's side of it:
 
 * only analysts and admins act (:data:`EDITORS`); anyone else sees no form and gets 403 on a POST;
@@ -14,7 +15,7 @@ address). This module is the page's side of it:
   it did not exist, whether it is the page's incident or the one named in the form.
 
 A checked row of the posts table stands for its whole group (the post and its reposts and copies,
-:func:`yuqing.app.web.views.incident.post_groups`): they move together.
+:func:`yuqing.app.web.views.incident_posts.post_groups`): they move together.
 """
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
+from alerts.incident_cards import merge_incidents, split_incident
 from yuqing.errors import ConflictError, InputError, NotFound, YuqingError
 from yuqing.app.web.context import Web
+from yuqing.app.web.views.incident_posts import post_groups, posts_of
 
 #: the roles that may merge and split incidents (a responder handles cards, not the clustering)
 EDITORS = ("analyst", "admin")
@@ -78,8 +81,6 @@ def routes(web: Web, flash) -> list[Route]:
         return user
 
     def merge(request: Request, incident_id: str, form) -> tuple[str, str]:
-        from clustering import manual
-
         user = require_editor(request)
         this = web.visible_incident(request, incident_id)
         other_id = str(form.get("other") or "").strip()
@@ -90,14 +91,11 @@ def routes(web: Web, flash) -> list[Route]:
         except HTTPException:
             raise NotFound(f"no incident {other_id!r}") from None
         keep, away = (other, this) if form.get("keep") == "other" else (this, other)
-        manual.merge(store, keep.id, away.id, by=user.name, note=str(form.get("note") or ""),
+        merge_incidents(store, keep.id, away.id, by=user.name, note=str(form.get("note") or ""),
                      expected=_seen(this, form), role=user.role, client=_client(request))
         return keep.id, DONE["merge"].format(other=away.label or away.id, keep=keep.label or keep.id)
 
     def split(request: Request, incident_id: str, form) -> tuple[str, str]:
-        from clustering import manual
-        from yuqing.app.web.views.incident import post_groups, posts_of
-
         user = require_editor(request)
         this = web.visible_incident(request, incident_id)
         into = str(form.get("into") or "").strip() or None
@@ -112,8 +110,8 @@ def routes(web: Web, flash) -> list[Route]:
         if not chosen:
             raise InputError("请先在帖子列表中勾选要拆出的帖子")
         moved = list(dict.fromkeys(d for head in chosen for d in members.get(head, [head])))
-        target = manual.split(store, this.id, moved, by=user.name, note=str(form.get("note") or ""), into=into,
-                              expected=_seen(this, form), role=user.role, client=_client(request))
+        target = split_incident(store, this.id, moved, by=user.name, note=str(form.get("note") or ""), into=into,
+                                expected=_seen(this, form), role=user.role, client=_client(request))
         message = DONE["split"].format(count=len(moved), kind="事件" if into else "新事件", target=target.label or target.id)
         visible = web.user_of(request).streets is None or set(target.streets) & set(web.user_of(request).streets)
         return (target.id if visible else this.id), message

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
+from alerts.lifecycle import ACTIONS
 from yuqing.errors import ConflictError, NotFound, TransitionError
 from yuqing.records import ALERT_STATES, OPEN_ALERT_STATES, SEVERITIES
 from yuqing.storage.base import Range
@@ -28,9 +29,7 @@ from yuqing.app.web.context import DOCS_PER_ALERT, Web, doc_ids_of
 from yuqing.app.web.params import alert_filters, filter_param, int_param, time_range
 from yuqing.app.web.views import export
 
-#: action in the UI → the alert state it leads to (``assign`` keeps the state, sets the assignee)
-ACTIONS = {"ack": "acknowledged", "dispatch": "dispatched", "resolve": "resolved", "dismiss": "dismissed",
-           "duplicate": "duplicate"}
+#: the actions' names on the page; ``assign`` (not a lifecycle action) keeps the state, sets the assignee
 ACTION_NAMES = {"ack": "确认", "assign": "指派", "dispatch": "派发", "resolve": "办结", "dismiss": "排除",
                 "duplicate": "标为重复"}
 #: actions offered for many alerts at once
@@ -207,9 +206,8 @@ def routes(web: Web) -> list[Route]:
         view = web.redactor(request, doc_ids)
         web.audit_view(request, view, [alert, *[r["doc"] for r in rows]], doc_ids, target_kind="alerts",
                        target_id=alert.id, detail="预警详情")
-        open_actions = {a: ACTION_NAMES[a] for a in ("ack", "assign", "dispatch", "resolve", "dismiss", "duplicate")}
         return web.page(request, "alert.html", view, alert=alert, docs=rows, incident=incident, cases=cases,
-                        actions=open_actions, tasks=_correction_tasks())
+                        actions=ACTION_NAMES, tasks=_correction_tasks())
 
     async def alert_action(request: Request):
         web.require_actor(request)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from yuqing import statistics, vocabulary
+from yuqing.records import SEVERITIES
 from yuqing.app.web.context import Web
 from yuqing.app.web.params import int_param, time_range
 
@@ -40,7 +41,7 @@ def routes(web: Web) -> list[Route]:
                  "documents": [r["documents"] for r in rows],
                  "negative_share": [round(100 * r["negative_share"], 1) for r in rows],
                  "alerts": {vocabulary.label("severity", s): [r["alerts"][s] for r in rows]
-                            for s in ("red", "orange", "yellow", "blue")}}
+                            for s in SEVERITIES}}
         return web.page(request, "stats.html", web.redactor(request), result=result, names=names, chart=chart,
                         filters=dict(request.query_params), labels=BY_NAMES)
 

@@ -59,7 +59,8 @@ def analyse(docs, config, path_analyses, report, enabled=True):
     return found if len(found) == len(docs) else [None] * len(docs)
 
 
-def test_rule(args, ctx) -> int:
+def try_rule(args, ctx) -> int:
+    """Run one rule over the file and print what it would raise; the exit code of the input's errors."""
     from alerts.collect import tokenize_items
     from alerts.rules.base import EvalContext, Item
     from alerts.severity import grade
