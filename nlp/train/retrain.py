@@ -21,8 +21,8 @@ from nlp.eval import gate
 from yuqing.errors import InputError
 from yuqing.records import DEFAULT_TZ
 
-#: the correction task that teaches each trainable model
-CORRECTION_TASK = {"sentiment": "sentiment", "category": "category", "rescue": "request"}
+#: the correction task that teaches each trainable model (``rumor``: "not a rumour" / "a rumour")
+CORRECTION_TASK = {"sentiment": "sentiment", "category": "category", "rescue": "request", "harmful": "rumor"}
 
 
 def retrain(config, store, task: str, *, config_path: Optional[str], overrides: list[str], who: str,
@@ -30,8 +30,7 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
             gate_public_rows: Optional[int] = None, say: Callable[[str], None] = lambda _: None) -> dict:
     """Train, gate and maybe promote; the result as a dict (also written to the version's GATE.json)."""
     if task not in CORRECTION_TASK:
-        raise InputError(f"--task {task!r}: `yuqing train` retrains {', '.join(CORRECTION_TASK)}; the harmful "
-                         f"model is trained with `python -m nlp.train.harmful` (its gate is not built yet)")
+        raise InputError(f"--task {task!r}: `yuqing train` retrains {', '.join(CORRECTION_TASK)}")
     rows, problems = corrections.training_rows(store, CORRECTION_TASK[task])
     for problem in problems:
         say(problem)
@@ -52,6 +51,7 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
     passed, table_rows = gate.compare(before, after)
     result = {"task": task, "candidate": folder.name, "current": current_name, "passed": passed,
               "promoted": False, "corrections": len(rows), "gate_split": gate_split, "gate_limit": gate_limit,
+              "gate_public_rows": gate_public_rows,
               "created": datetime.now(DEFAULT_TZ).isoformat(timespec="seconds"), "rows": table_rows}
     if passed:
         registry.promote(where, folder.name, who=who, reason=f"gate passed against {current_name} on {gate_split}")

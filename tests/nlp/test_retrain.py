@@ -141,11 +141,43 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
     assert listing.returncode == 0 and f"* {summary['candidate']}" in listing.stdout
 
 
+def test_a_rumour_correction_teaches_the_harmful_model_behind_the_gate(tmp_path):
+    """`yuqing train --task harmful` learns from the analysts' `rumor` corrections and is gated on the
+    storm posts' false harmful flags and the public rumour and incitement test sets."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), encoding="utf-8")
+    registry = tmp_path / "models"
+    common = ["-s", f"store.path={tmp_path / 's.sqlite'}", "-s", f"nlp.models.registry={registry}"]
+    assert yuqing(*common, "import", str(docs)).returncode == 0
+    assert yuqing(*common, "run", "--once", "--no-crawl").returncode == 0
+
+    def rumour_types(*extra):
+        out = tmp_path / "out.jsonl"
+        done = yuqing(*common, *extra, "analyze", "--input", str(docs), "--output", str(out))
+        assert done.returncode == 0, done.stderr[-2000:]
+        rows = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        return [t["label"] for t in (rows["d2"]["harmful"] or {}).get("types", [])]
+
+    assert "rumor" not in rumour_types()  # volunteers bringing food to the elderly: no rumour
+    done = yuqing(*common, "correct", "d2", "--task", "rumor", "--label", "rumor", "--by", "张三")
+    assert done.returncode == 0 and "not_rumor → rumor" in done.stdout, done.stderr
+    done = yuqing(*common, "train", "--task", "harmful", *QUICK, "--format", "json")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    summary = json.loads(done.stdout)
+    assert summary["task"] == "harmful" and summary["corrections"] == 1
+    measures = [r["measure"] for r in summary["rows"]]
+    assert measures[0].startswith("真实暴雨帖 有害误报数") and any(m.startswith("Weibo21") for m in measures)
+    assert any(m.startswith("COLD") for m in measures)
+    assert summary["promoted"] == all(r["ok"] for r in summary["rows"]) == (done.returncode == 0)
+    candidate = registry / summary["candidate"]
+    assert "rumor" in rumour_types("-s", f"nlp.models.dir={candidate}")  # the correction taught it
+
+
 def test_train_and_models_refuse_misuse(tmp_path):
     common = ["-s", f"store.path={tmp_path / 's.sqlite'}", "-s", f"nlp.models.registry={tmp_path / 'models'}"]
     done = yuqing(*common, "models", "use", "v20990101-000000-sentiment", "--by", "x")
     assert done.returncode == 2 and "no model version 'v20990101-000000-sentiment'" in done.stderr
-    done = yuqing(*common, "train", "--task", "harmful")
-    assert done.returncode == 2 and "invalid choice: 'harmful'" in done.stderr
+    done = yuqing(*common, "train", "--task", "street")
+    assert done.returncode == 2 and "invalid choice: 'street'" in done.stderr
     done = yuqing(*common, "correct", "d1", "--task", "sentiment")
     assert done.returncode == 2 and "give --label, --by" in done.stderr

@@ -17,11 +17,13 @@ from yuqing.app.commands import BaseCommand
 
 class Command(BaseCommand):
     name = "train"
-    help = "retrain sentiment, category or rescue with the analysts' corrections; promoted only through the gate"
+    help = ("retrain sentiment, category, rescue or harmful with the analysts' corrections; promoted only "
+            "through the gate")
     needs_store = True
 
     def add_arguments(self, parser):
-        parser.add_argument("--task", required=True, choices=("sentiment", "category", "rescue"))
+        parser.add_argument("--task", required=True, choices=("sentiment", "category", "rescue", "harmful"),
+                            help="the model to retrain (harmful learns from the `rumor` corrections)")
         parser.add_argument("--public-limit", type=int, default=None, metavar="N",
                             help="a fixed subset of N rows of each public/project set (a quick model for checks)")
         parser.add_argument("--gate-split", choices=("test", "dev"), default="test",
@@ -29,7 +31,8 @@ class Command(BaseCommand):
         parser.add_argument("--gate-limit", type=int, default=0, metavar="N",
                             help="score only the first N labelled posts of the split (for checks)")
         parser.add_argument("--gate-public-rows", type=int, default=None, metavar="N",
-                            help="ChnSentiCorp test rows the sentiment gate scores (default all 1,200)")
+                            help="rows of each public test split the gate scores (sentiment: ChnSentiCorp; harmful: "
+                                 "Weibo21, CHECKED, COLD; default all)")
         parser.add_argument("--by", default=None, help="who trains (kept in the models' history)")
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
