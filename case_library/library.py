@@ -12,15 +12,14 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-from case_library.model import content_hash, load_cases
-from case_library.retrieval import CaseMatch, CaseRetriever
+from case_library.model import STARTER_FILE, content_hash, load_cases
+from case_library.retrieval import CaseMatch, CaseRetriever, precedent_options
 from yuqing.errors import NotFound
 from yuqing.records import Alert, Case, Incident, now, parse_record
 from yuqing.storage.base import JsonRecord
 
 log = logging.getLogger(__name__)
 
-STARTER_FILE = Path(__file__).parent / "data" / "starter_cases.yaml"
 STARTER_STATE = "case_library.starter"
 
 
@@ -28,17 +27,18 @@ class CaseLibrary:
     """Cases in a store, with versioning, hybrid retrieval and alert-to-case drafting."""
 
     def __init__(self, store, *, mode: str = "hybrid", semantic_weight: float = 0.6,
-                 semantic_floor: float = 0.75, include_drafts: bool = False) -> None:
+                 semantic_floor: float = 0.75, include_drafts: bool = False, **precedents) -> None:
         self.store = store
         self.retriever = CaseRetriever(store, mode=mode, semantic_weight=semantic_weight,
-                                       semantic_floor=semantic_floor, include_drafts=include_drafts)
+                                       semantic_floor=semantic_floor, include_drafts=include_drafts, **precedents)
 
     @classmethod
     def from_config(cls, config, store) -> "CaseLibrary":
         """The library on ``store``; the starter cases (and ``cases.files``) are loaded on first use."""
         ensure_starter(config, store)
         return cls(store, mode=config["cases.search_mode"], semantic_weight=config["cases.semantic_weight"],
-                   semantic_floor=config["cases.semantic_floor"], include_drafts=config["cases.include_drafts"])
+                   semantic_floor=config["cases.semantic_floor"], include_drafts=config["cases.include_drafts"],
+                   **precedent_options(config))
 
     # CRUD and versions -----------------------------------------------------------------------------
     def get(self, case_id: str) -> Case:

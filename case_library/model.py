@@ -14,11 +14,14 @@ from typing import Any, Callable, Iterable, Optional
 
 import yaml
 
+from yuqing.config import parse_yaml
 from yuqing.errors import InputError, RecordError
 from yuqing.records import Case, parse_record, stable_id
 
 log = logging.getLogger(__name__)
 
+#: the cases shipped with the engine (``cases.starter``); the library loads them, ``vectors`` embeds them
+STARTER_FILE = Path(__file__).parent / "data" / "starter_cases.yaml"
 #: Fields the library adds to a stored case; they are not part of its content.
 BOOKKEEPING = ("version", "updated_at", "updated_by")
 STATUSES = ("draft", "reviewed")
@@ -60,10 +63,13 @@ def load_cases(path: Path, report: Optional[Callable[[str], None]] = None) -> li
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{path}: no such case file") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({exc})") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    else:
+        data = parse_yaml(text, str(path), InputError)
     items = data.get("cases", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InputError(f"{path}: expected a list of cases (or a mapping with 'cases:')")

@@ -1,9 +1,5 @@
 """Settings of the case library (``cases.`` section of config.yaml)."""
-from yuqing.config import Setting
-
-
-def _share(value):
-    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+from yuqing.config import Setting, unit
 
 
 SETTINGS = [
@@ -15,8 +11,18 @@ SETTINGS = [
     Setting("cases.search_mode", "hybrid", "How `yuqing cases search` ranks: full-text and embeddings "
             "together (hybrid), or one of them alone.", choices=("hybrid", "lexical", "semantic")),
     Setting("cases.semantic_weight", 0.6, "Share of the semantic (embedding) score in the hybrid score; "
-            "the rest is the full-text score.", type=float, check=_share),
+            "the rest is the full-text score.", type=float, check=unit),
     Setting("cases.semantic_floor", 0.75, "Cosine similarity that counts as no similarity at all (e5 "
-            "embeddings of unrelated Chinese texts are still about 0.75 apart).", type=float, check=_share),
+            "embeddings of unrelated Chinese texts are still about 0.75 apart).", type=float, check=unit),
     Setting("cases.include_drafts", False, "Show draft cases (not reviewed yet) in searches.", type=bool),
+    # Which precedents an incident is offered (its page, the case_match rule). Off and 0 until they
+    # are chosen on judged pairs of real incidents (case_library/eval/GUIDELINES.md).
+    Setting("cases.require_category", False, "Offer an incident only past cases of its risk category (its "
+            "classifier's category, or the categories its words point at when it has none).", type=bool),
+    Setting("cases.require_kind", False, "Offer an incident only past cases of the same kind of event "
+            "(内涝, 欠薪, 噪音, 谣言, …: case_library.retrieval.EVENT_KINDS, from the case's title, keywords and "
+            "risk types and the incident's label, keywords and posts).", type=bool),
+    Setting("cases.min_score", 0.0, "Lowest similarity score (0 to 1, category and place bonuses included) "
+            "of a past case offered as an incident's precedent; 0 offers the best ones whatever their score.",
+            type=float, check=unit),
 ]

@@ -58,8 +58,7 @@ def passage_vectors(texts: Sequence[str]) -> np.ndarray:
 
 def build_shipped() -> int:
     """Embed the starter library and write ``starter_embeddings.npz``; returns how many cases."""
-    from case_library.library import STARTER_FILE
-    from case_library.model import load_cases, search_text
+    from case_library.model import STARTER_FILE, load_cases, search_text
 
     texts = [search_text(c) for c in load_cases(STARTER_FILE)]
     vectors = passage_vectors(texts)

@@ -12,7 +12,6 @@ from the case library with why they matched, the calendar context, the enterpris
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Any
@@ -28,13 +27,13 @@ from yuqing.app.web.params import int_param
 from yuqing.app.web.views import incident_edit
 from yuqing.app.web.views.desk import Flash
 from yuqing.app.web.views.enterprise import enterprises_for_incident
+from yuqing.app.web.views.incident_posts import post_groups, posts_of
 
 log = logging.getLogger(__name__)
 #: how many collapsed post groups the page lists (the chart counts every post)
 POSTS_SHOWN = 100
 #: the accounts counted as "the few" in the amplification figure
 TOP_ACCOUNTS = 5
-_REPOST = re.compile(r"^(转发微博|转发|//@[^:：]*[:：]|回复@[^:：]*[:：]|\s)+")
 
 
 def series(docs: list, analyses: dict) -> dict[str, Any]:
@@ -56,21 +55,6 @@ def series(docs: list, analyses: dict) -> dict[str, Any]:
             "names": {s: vocabulary.label("sentiment", s, "未分析") if s != "unknown" else "未分析" for s in labels}}
 
 
-def post_groups(docs: list) -> list[dict[str, Any]]:
-    """Posts oldest first, reposts and copies of one text folded into the first of them (``ids``: all
-    the group's posts, the first one first)."""
-    groups: dict[str, dict[str, Any]] = {}
-    for doc in sorted(docs, key=lambda d: d.published_at):
-        key = doc.thread_id if doc.thread_id and doc.thread_id in groups else _REPOST.sub("", doc.text)[:120]
-        group = groups.get(key)
-        if group is None:
-            groups[key] = {"doc": doc, "copies": 0, "ids": [doc.id]}
-        else:
-            group["copies"] += 1
-            group["ids"].append(doc.id)
-    return list(groups.values())
-
-
 def amplification(docs: list) -> dict[str, Any]:
     """How much of the volume the few most active accounts made (``flagged``: half or more of it, when
     there are more accounts than the few: an incident of five accounts is not amplified by five)."""
@@ -79,12 +63,6 @@ def amplification(docs: list) -> dict[str, Any]:
     share = sum(n for _, n in top) / len(docs) if docs else 0.0
     return {"accounts": len(authors), "top": top, "share": share,
             "flagged": share >= 0.5 and len(authors) > TOP_ACCOUNTS}
-
-
-def posts_of(store, incident) -> tuple[list, dict]:
-    """The incident's documents (oldest first; deleted ones skipped) and their analyses by id."""
-    docs = sorted(store.get_documents(incident.doc_ids), key=lambda d: d.published_at)
-    return docs, {a.id: a for a in store.get_analyses([d.id for d in docs])}
 
 
 def routes(web: Web) -> list[Route]:
@@ -119,7 +97,7 @@ def routes(web: Web) -> list[Route]:
             amplification=amplification(docs), harmful=[{"doc": d, "types": a.harmful.types} for d, a in harmful],
             lineage=list(reversed(store.find_records("lineage", {"incident_id": incident.id}, order_by="run_at",
                                                      descending=True, limit=50))),
-            related=related(request, incident), precedents=precedents(store, incident), alerts=alerts,
+            related=related(request, incident), precedents=precedents(store, incident, web.config), alerts=alerts,
             enterprises=enterprises_for_incident(store, web.user_of(request), [d.id for d in docs]),
             calendar=sorted({entry for a in alerts for entry in a.calendar}),
             flash=flash.pop(web.user_of(request).name, request.query_params.get("msg")),
@@ -167,7 +145,7 @@ def routes(web: Web) -> list[Route]:
 
 
 #: the case retriever's reasons (English, for the command line) → the page's words
-_REASONS = (("same category: ", "同类别："), ("shared category: ", "类别相同："), ("same place: ", "同地点："),
+_REASONS = (("same kind: ", "同类事件："), ("same category: ", "同类别："), ("shared category: ", "类别相同："), ("same place: ", "同地点："),
             ("shared keywords: ", "共同关键词："), ("full-text match ", "全文匹配度 "),
             ("semantic similarity ", "语义相似度 "))
 
@@ -183,12 +161,15 @@ def reason_text(reason: str) -> str:
     return reason
 
 
-def precedents(store, incident, limit: int = 3) -> list[dict[str, Any]]:
-    """Cases most like the incident, with the retriever's reasons (lexical: no model to load)."""
+def precedents(store, incident, config, limit: int = 3) -> list[dict[str, Any]]:
+    """Cases most like the incident, with the retriever's reasons (lexical: no model to load), filtered
+    as the ``cases.`` settings say: no precedent is better than a wrong one."""
     from case_library.library import CaseLibrary
+    from case_library.retrieval import precedent_options
 
     try:
-        matches = CaseLibrary(store, mode="lexical").similar_to_incident(incident, limit=limit)
+        matches = CaseLibrary(store, mode="lexical", **precedent_options(config)).similar_to_incident(incident,
+                                                                                                     limit=limit)
     except YuqingError as exc:  # the incident page still shows, without its precedents
         log.warning("incident %s: precedents not found: %s", incident.id, exc)
         return []

@@ -1,0 +1,1 @@
+"""Measures which past cases are offered as an incident's precedents (GUIDELINES.md)."""
