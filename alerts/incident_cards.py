@@ -1,5 +1,10 @@
 """Cards follow their incident when an analyst merges or splits it by hand (:mod:`clustering.manual`).
 
+:func:`merge_incidents` and :func:`split_incident` are the hand changes with their cards following:
+what the command line (``yuqing incidents``) and the web's incident page call. The cards are handed to
+:mod:`clustering.manual` as its ``follow``, because clustering comes before alerts and imports none of
+them; the merge's audit event still names the cards that moved.
+
 One card per incident (``alerts.one_card_per_incident``): the card of ``incident:ID``. When incident
 B is merged into A, B's open cards move to A, each with a line in its history:
 
@@ -18,12 +23,13 @@ finding for A updates the surviving card instead of opening another.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Iterable, Optional
 
 from alerts.dedup import MAX_DOC_IDS, cards_moved
 from alerts.lifecycle import modify, record_change
 from alerts.severity import higher, name
-from yuqing.records import OPEN_ALERT_STATES, Alert, now as _now
+from clustering import manual
+from yuqing.records import OPEN_ALERT_STATES, Alert, Incident, now as _now
 
 #: how far along the lifecycle an open card is (the survivor of two is the one further along)
 PROGRESS = {"new": 0, "acknowledged": 1, "dispatched": 2}
@@ -41,6 +47,16 @@ def _key(card: Alert) -> Optional[str]:
 def open_cards(store, incident_id: str) -> list[Alert]:
     return store.find_records("alerts", {"incident_id": incident_id, "state": list(OPEN_ALERT_STATES)},
                               order_by="created_at")
+
+
+def merge_incidents(store, keep_id: str, other_id: str, **options: Any) -> Incident:
+    """:func:`clustering.manual.merge` (same options), ``other_id``'s open cards moving onto ``keep_id``."""
+    return manual.merge(store, keep_id, other_id, follow=follow_merge, **options)
+
+
+def split_incident(store, incident_id: str, doc_ids: Iterable[str], **options: Any) -> Incident:
+    """:func:`clustering.manual.split` (same options), with a line on the incident's open card."""
+    return manual.split(store, incident_id, doc_ids, follow=note_split, **options)
 
 
 def follow_merge(store, other_id: str, keep_id: str, *, by: str, now: Optional[datetime] = None) -> list[str]:

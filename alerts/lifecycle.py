@@ -21,8 +21,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dismissed": (),
     "duplicate": (),
 }
-VERBS = {"acknowledged": "acknowledge", "dispatched": "dispatch", "resolved": "resolve",
-         "dismissed": "dismiss", "duplicate": "mark as duplicate"}
+#: the actions of the web UI and the command line (`yuqing alerts ack ID`) → the state each leads to
+ACTIONS = {"ack": "acknowledged", "dispatch": "dispatched", "resolve": "resolved", "dismiss": "dismissed",
+           "duplicate": "duplicate"}
 RETRIES = 5
 
 

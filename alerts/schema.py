@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jsonschema
-import yaml
 
 from alerts.rules import RULE_TYPES, Rule, RuleSpec
 from alerts.rules.base import MATCH_SCHEMA
+from yuqing.config import read_yaml
 from yuqing.errors import ConfigError, PluginError
 from yuqing.records import SEVERITIES
 
@@ -88,14 +88,7 @@ def build_rule(data: dict[str, Any], where: str) -> Rule:
 
 def load_file(path: Path) -> list[Rule]:
     """The rules of one YAML file."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_yaml(path)
     if isinstance(data, dict) and "rules" in data:
         items = data["rules"]
         if not isinstance(items, list):

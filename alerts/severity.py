@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from yuqing.records import SEVERITIES, severity_rank
+from yuqing.vocabulary import SEVERITY_LEVELS
 
 #: (evidence key, threshold, sentence); a factor applies when evidence[key] >= threshold.
 FACTORS = (
@@ -47,7 +48,8 @@ def grade(base: str, evidence: dict[str, Any], ceiling: str = "red") -> tuple[st
 
 
 def name(severity: str) -> str:
-    return {"red": "红色(一级)", "orange": "橙色(二级)", "yellow": "黄色(三级)", "blue": "蓝色(四级)"}[severity]
+    """The colour and its level in words (红色（一级）), as pages and reports show it."""
+    return SEVERITY_LEVELS[severity]
 
 
 def higher(a: str, b: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from yuqing.config import read_yaml
 from yuqing.errors import ConfigError
 from yuqing.records import describe_validation_error
 
@@ -196,10 +196,7 @@ def _merge(into: dict[str, Any], extra: dict[str, Any]) -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the knowledge file: {exc}") from None
+    data = read_yaml(path, missing="fix assess.knowledge_files") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a knowledge file is a mapping of sections (levels, kinds, …)")
     return data

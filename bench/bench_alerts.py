@@ -23,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import percentile  # noqa: E402
 from yuqing.records import Analysis, Document, Incident, now  # noqa: E402
 
 STREETS = ["民治街道", "大浪街道", "龙华街道", "观湖街道", "福城街道", "观澜街道", "坂田街道", "布吉街道"]
@@ -197,7 +198,7 @@ def latency(args) -> None:
         finally:
             service.stop()
         waits.sort()
-        p95 = waits[min(len(waits) - 1, int(round(0.95 * (len(waits) - 1))))]
+        p95 = percentile(waits, 0.95)
         runs = store.find_records("job_runs", {"job": "stage:alert"}, order_by="started_at", descending=True, limit=50)
         print(f"RESULT backend={args.backend} docs={store.count_documents():,} rules={len(stage.engine.rules)} "
               f"interval={args.interval}s samples={len(waits)} p50={statistics.median(waits):.2f}s p95={p95:.2f}s "

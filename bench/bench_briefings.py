@@ -21,7 +21,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 from yuqing.records import DEFAULT_TZ, Alert, AlertChange, Incident  # noqa: E402
 from yuqing.storage.synthetic import make_pair  # noqa: E402
@@ -113,7 +112,7 @@ def main() -> None:
 
             url, node = args.es_url or os.environ.get("YUQING_ES_URL"), None
             if not url:
-                from es_node import EsNode
+                from tests.es_node import EsNode
                 node = EsNode.start_on_free_port()
                 url = node.url
             store = ElasticsearchStore([url], index_prefix=f"bench-{uuid.uuid4().hex[:8]}", spool_dir=tmp)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "crawlers")]
+sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
@@ -41,8 +41,8 @@ def config_file(folder: Path, crawl: dict) -> object:
 
 
 def throughput(pages: int, folder: Path) -> dict:
-    import fixture_site
-    from crawl_helpers import listing_source
+    from tests.crawlers import fixture_site
+    from tests.crawlers.crawl_helpers import listing_source
 
     fixture_site.NEWS_PER_PAGE = 50
     site = fixture_site.FixtureSite(news_count=pages).start()

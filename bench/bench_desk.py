@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import bench_store, percentile, served, time_calls, time_get  # noqa: E402
 from yuqing.records import DEFAULT_TZ, Document  # noqa: E402
 
 STREETS = ["民治街道", "龙华街道", "大浪街道", "观湖街道", "福城街道", "观澜街道"]
@@ -65,11 +65,6 @@ def storm(posts: int, minutes: float, seed: int = 15) -> tuple[list[Document], i
     return docs, len(requests)
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-
 def bench_replay(args) -> None:
     from desk.replay import replay
     from yuqing.app import scheduler
@@ -102,8 +97,8 @@ def bench_replay(args) -> None:
     print(f"replayed storm: {args.posts} posts over {args.minutes} min at ×{args.speed:g}, step {args.step:g} s: "
           f"{report.cycles} cycles in {wall:.1f} s wall, clock behind by up to {report.behind_seconds:.0f} s")
     print(f"  requests written {written}, rows on the board {len(seen_rows)}, request posts on a row {len(event)}")
-    print(f"  post → board, event time: p50 {pct(event, 0.5):.0f} s, p95 {pct(event, 0.95):.0f} s")
-    print(f"  stored → on a row, wall time: p50 {pct(walls, 0.5):.2f} s, p95 {pct(walls, 0.95):.2f} s")
+    print(f"  post → board, event time: p50 {percentile(event, 0.5):.0f} s, p95 {percentile(event, 0.95):.0f} s")
+    print(f"  stored → on a row, wall time: p50 {percentile(walls, 0.5):.2f} s, p95 {percentile(walls, 0.95):.2f} s")
 
 
 def _board_rows(n: int):
@@ -126,65 +121,24 @@ def _board_rows(n: int):
 
 def bench_board(args, backend: str) -> None:
     """The board's engine reads, then its pages over HTTP from the real service (as ``yuqing run``)."""
-    import os
-    import socket
-    import uuid
-
-    import httpx
-
     from desk import board
-    from yuqing.config import load_config
-    from yuqing.app.web.server import WebServer
 
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            from yuqing.storage.sqlite import SQLiteStore
-            store = SQLiteStore(Path(tmp) / "board.sqlite")
-        else:
-            from yuqing.storage.elastic import ElasticsearchStore
-            store = ElasticsearchStore([os.environ.get("YUQING_ES_URL", "http://127.0.0.1:9200")],
-                                       index_prefix=f"bench-desk-{uuid.uuid4().hex[:8]}", spool_dir=tmp)
-        try:
-            rows = _board_rows(args.requests)
-            for start in range(0, len(rows), 1000):
-                store.put_records("rescue_requests", rows[start:start + 1000])
-            if backend != "sqlite":
-                store.flush()
-            for label, run in (("every row (list_requests + row)",
-                                lambda: [board.row(d) for d in board.list_requests(store)]),
-                               ("status new", lambda: [board.row(d) for d in board.list_requests(store, statuses=["new"])]),
-                               ("first 200 rows", lambda: [board.row(d) for d in board.list_requests(store, limit=200)])):
-                times = []
-                for _ in range(20):
-                    t0 = time.perf_counter()
-                    run()
-                    times.append((time.perf_counter() - t0) * 1000)
-                print(f"{backend}: board of {args.requests} requests, {label}: p50 {statistics.median(times):.0f} ms, "
-                      f"p95 {pct(times, 0.95):.0f} ms")
-            with socket.socket() as sock:
-                sock.bind(("127.0.0.1", 0))
-                port = sock.getsockname()[1]
-            config = load_config(None, ["web.users={ana: {role: analyst, token: bench-token}}", f"web.port={port}"])
-            server = WebServer(config, store)
-            server.start()
-            try:
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
-                                  headers={"Authorization": "Bearer bench-token"}) as client:
-                    for path in ("/desk", "/desk?status=new", "/api/desk", "/desk/review"):
-                        client.get(path).raise_for_status()  # warm: templates compiled
-                        times = []
-                        for _ in range(20):
-                            t0 = time.perf_counter()
-                            client.get(path).raise_for_status()
-                            times.append((time.perf_counter() - t0) * 1000)
-                        print(f"{backend}: page {path:<18} with {args.requests} requests: "
-                              f"p50 {statistics.median(times):.0f} ms, p95 {pct(times, 0.95):.0f} ms")
-            finally:
-                server.stop()
-        finally:
-            if backend != "sqlite":
-                store.delete_indices()
-            store.close()
+    with tempfile.TemporaryDirectory() as tmp, bench_store(backend, Path(tmp), "desk") as store:
+        rows = _board_rows(args.requests)
+        for start in range(0, len(rows), 1000):
+            store.put_records("rescue_requests", rows[start:start + 1000])
+        if backend != "sqlite":
+            store.flush()
+        for label, run in (("every row (list_requests + row)",
+                            lambda: [board.row(d) for d in board.list_requests(store)]),
+                           ("status new", lambda: [board.row(d) for d in board.list_requests(store, statuses=["new"])]),
+                           ("first 200 rows", lambda: [board.row(d) for d in board.list_requests(store, limit=200)])):
+            p50, p95 = time_calls(run, 20)
+            print(f"{backend}: board of {args.requests} requests, {label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+        with served(store) as client:
+            for path in ("/desk", "/desk?status=new", "/api/desk", "/desk/review"):
+                p50, p95, _ = time_get(client, path, 20)
+                print(f"{backend}: page {path:<18} with {args.requests} requests: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
 
 
 def main() -> None:

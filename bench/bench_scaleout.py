@@ -24,9 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "deployment"))
 
-from deploy_helpers import RoleProcess, free_port, wait_until  # noqa: E402
+from tests.deployment.deploy_helpers import RoleProcess, free_port, wait_until  # noqa: E402
 
 
 def _redis(folder: Path):

@@ -22,8 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.common import percentile  # noqa: E402
 from yuqing.storage import textindex  # noqa: E402
 from yuqing.storage.synthetic import TOPICS, make_pairs  # noqa: E402
 
@@ -43,7 +43,7 @@ def latency(search, qs) -> tuple[float, float]:
         search(q)
         times.append((time.perf_counter() - start) * 1000)
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return statistics.median(times), percentile(times, 0.95)
 
 
 def bench_sqlite(docs, analyses, qs, directory: Path, synchronous: str = "FULL") -> dict:
@@ -90,7 +90,7 @@ def es_url(args) -> tuple[str, object]:
     url = args.es_url or os.environ.get("YUQING_ES_URL")
     if url:
         return url, None
-    from es_node import EsNode
+    from tests.es_node import EsNode
 
     node = EsNode.start_on_free_port()
     return node.url, node

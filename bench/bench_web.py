@@ -13,23 +13,17 @@ Prints p50 and p95 in milliseconds. Figures only, no asserts; not run by ``make 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
-import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from yuqing.config import load_config  # noqa: E402
+from bench.common import bench_store, served, time_get  # noqa: E402
 from yuqing.records import CATEGORIES, DEFAULT_TZ, SEVERITIES, Alert, Analysis, Document, Incident  # noqa: E402
 
 STREETS = ["民治街道", "龙华街道", "大浪街道", "观湖街道", "福城街道", "观澜街道"]
@@ -70,53 +64,15 @@ def fill(store, alerts: int, posts: int) -> str:
     return "big"
 
 
-def timed(client: httpx.Client, path: str, n: int) -> tuple[float, float, int]:
-    client.get(path)  # warm: templates compiled, caches filled
-    times = []
-    size = 0
-    for _ in range(n):
-        started = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
-        response.raise_for_status()
-        size = len(response.content)
-    times.sort()
-    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)], size
-
-
 def bench(backend: str, args) -> None:
-    from yuqing.app.web.server import WebServer
-
-    with tempfile.TemporaryDirectory() as tmp:
-        if backend == "sqlite":
-            from yuqing.storage.sqlite import SQLiteStore
-            store = SQLiteStore(Path(tmp) / "bench.sqlite")
-        else:
-            from yuqing.storage.elastic import ElasticsearchStore
-            url = os.environ.get("YUQING_ES_URL", "http://127.0.0.1:9200")
-            store = ElasticsearchStore([url], index_prefix=f"bench-web-{uuid.uuid4().hex[:8]}", spool_dir=tmp)
-        try:
-            started = time.perf_counter()
-            incident = fill(store, args.alerts, args.posts)
-            print(f"{backend}: stored {args.alerts} alerts and {args.posts} posts in {time.perf_counter() - started:.0f} s")
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", 0))
-                port = s.getsockname()[1]
-            config = load_config(None, ["web.users={ana: {role: analyst, token: bench-token}}", f"web.port={port}"])
-            server = WebServer(config, store)
-            server.start()
-            try:
-                with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120,
-                                  headers={"Authorization": "Bearer bench-token"}) as client:
-                    for path in ("/alerts", "/alerts?sort=newest&state=open", "/", f"/incidents/{incident}", "/api/queue"):
-                        p50, p95, size = timed(client, path, args.requests)
-                        print(f"  {path:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {size / 1024:7.0f} KiB")
-            finally:
-                server.stop()
-        finally:
-            if backend != "sqlite":
-                store.delete_indices()
-            store.close()
+    with tempfile.TemporaryDirectory() as tmp, bench_store(backend, Path(tmp), "web") as store:
+        started = time.perf_counter()
+        incident = fill(store, args.alerts, args.posts)
+        print(f"{backend}: stored {args.alerts} alerts and {args.posts} posts in {time.perf_counter() - started:.0f} s")
+        with served(store) as client:
+            for path in ("/alerts", "/alerts?sort=newest&state=open", "/", f"/incidents/{incident}", "/api/queue"):
+                p50, p95, size = time_get(client, path, args.requests)
+                print(f"  {path:<36} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {size / 1024:7.0f} KiB")
 
 
 def main() -> None:

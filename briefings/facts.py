@@ -14,21 +14,15 @@ from typing import Any, Iterable, Optional, Sequence
 
 from yuqing import privacy
 from yuqing.records import DEFAULT_TZ, Alert, Analysis, Document, Incident
+# The pages' words (the other report modules read them from here); the report's own phrasing only
+# where prose reads better (harm, source types, below).
+from yuqing.vocabulary import (CATEGORIES as CATEGORY_NAMES, INCIDENT_STATES,  # noqa: F401
+                               SENTIMENTS as SENTIMENT_NAMES, SEVERITY_LEVELS as SEVERITY_NAMES, STATES as STATE_NAMES)
 
-CATEGORY_NAMES = {
-    "natural_disaster": "自然灾害", "public_safety": "公共安全", "traffic": "交通", "labor_dispute": "劳资纠纷",
-    "land_demolition": "征地拆迁", "environment": "环境", "public_health": "公共卫生",
-    "property_management": "物业管理", "consumer_finance": "消费金融", "education": "教育",
-    "public_order": "社会治安", "public_service": "公共服务", "other": "其他"}
-SEVERITY_NAMES = {"red": "红色（一级）", "orange": "橙色（二级）", "yellow": "黄色（三级）", "blue": "蓝色（四级）"}
-STATE_NAMES = {"new": "待确认", "acknowledged": "已确认", "dispatched": "已派发", "resolved": "已办结",
-               "dismissed": "已排除", "duplicate": "重复"}
-INCIDENT_STATES = {"emerging": "初发", "growing": "升温", "peak": "高峰", "declining": "回落", "closed": "已平息"}
 HARMFUL_NAMES = {"rumor": "不实信息（谣言）", "fraud": "诈骗（虚假募捐、冒充救援）", "incitement": "煽动聚集、对立",
                  "privacy_leak": "泄露他人隐私"}
 SOURCE_TYPE_NAMES = {"news": "新闻媒体", "forum": "论坛网友", "social": "社交媒体", "rss": "订阅源",
                      "hotline": "热线来电", "import": "导入材料", None: "来源未注明"}
-SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 #: the prefix the rescue rule gives a request-for-help alert's title; the rest is the home address
 RESCUE_TITLE_PREFIX = "求助："
 

@@ -1,7 +1,7 @@
 """Settings of the briefings (``briefings.`` section of config.yaml)."""
 import re
 
-from yuqing.config import Setting
+from yuqing.config import Setting, not_negative, positive, zero_or_more
 
 
 def _time_of_day(value):
@@ -21,10 +21,6 @@ def _street_lists(value):
     return None
 
 
-def _positive(value):
-    return None if value > 0 else "must be greater than 0"
-
-
 SETTINGS = [
     Setting("briefings.folder", "data/briefings", "Folder where the scheduled reports' HTML and PDF files are "
             "written (one pair per report, named by the report's id); each report is also kept in the store's "
@@ -41,18 +37,18 @@ SETTINGS = [
             "configured notifier.", type=list),
     Setting("briefings.check_interval", 300, "Seconds between the service's checks whether a scheduled report "
             "is due (a report missed while the service was down is written at the next check).", type=int,
-            check=_positive),
+            check=positive),
     Setting("briefings.today_interval", 0, "Every this many seconds `yuqing run` also writes the daily report of "
             "the day so far for each entry of briefings.streets into the archive (the web UI's 简报 page), replacing "
             "the previous version; it is not sent. 0: off (the report of a day is written once it is over, at "
-            "briefings.daily_at).", type=int, check=lambda v: None if v >= 0 else "must be 0 (off) or more"),
+            "briefings.daily_at).", type=int, check=zero_or_more("off")),
     Setting("briefings.top_incidents", 5, "Incidents described in a daily, weekly or monthly report (the most "
-            "severe and largest first).", type=int, check=_positive),
+            "severe and largest first).", type=int, check=positive),
     Setting("briefings.quotes", 2, "Representative posts quoted per incident (extractive, masked).", type=int,
-            check=lambda v: None if v >= 0 else "must be 0 or more"),
+            check=not_negative),
     Setting("briefings.calendar_days", 14, "Days ahead for which a report lists the calendar's risk windows.",
-            type=int, check=lambda v: None if v >= 0 else "must be 0 or more"),
+            type=int, check=not_negative),
     Setting("briefings.overdue_days", 3, "An alert acknowledged or dispatched but not resolved this many days "
             "after it was raised is listed among the items overdue (督办); an alert still new is overdue once "
-            "past its alerts.escalation_minutes deadline.", type=float, check=_positive),
+            "past its alerts.escalation_minutes deadline.", type=float, check=positive),
 ]

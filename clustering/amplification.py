@@ -7,31 +7,25 @@ posts and either few distinct authors per post (≤ ``author_ratio``) or mostly 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
 import numpy as np
 
+from clustering.settings import SETTINGS
+from yuqing.config import settings_params
 from yuqing.records import Document
 
 #: Most posts examined per incident (the newest); bounds the cost on huge incidents.
 MAX_POSTS = 2000
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "clustering.amplification_")
 class AmplificationParams:
-    similarity: float = 0.95
-    min_posts: int = 5
-    span_minutes: int = 120
-    author_ratio: float = 0.5
-
-    @classmethod
-    def from_config(cls, config) -> "AmplificationParams":
-        return cls(similarity=config["clustering.amplification_similarity"],
-                   min_posts=config["clustering.amplification_min_posts"],
-                   span_minutes=config["clustering.amplification_span_minutes"],
-                   author_ratio=config["clustering.amplification_author_ratio"])
+    similarity: float
+    min_posts: int
+    span_minutes: int
+    author_ratio: float
 
 
 def _author(doc: Document, position: int) -> str:

@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Sequence
+
+from clustering.settings import SETTINGS
+from yuqing.config import settings_params
 
 STATES = ("emerging", "growing", "peak", "declining", "closed")
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "clustering.burst_", close_after_hours="clustering.close_after_hours",
+                 window_hours="clustering.window_hours")
 class BurstParams:
-    recent_hours: int = 6
-    growth: float = 2.0
-    z: float = 3.0
-    close_after_hours: int = 24
-    window_hours: int = 72
-
-    @classmethod
-    def from_config(cls, config) -> "BurstParams":
-        return cls(recent_hours=config["clustering.burst_recent_hours"], growth=config["clustering.burst_growth"],
-                   z=config["clustering.burst_z"], close_after_hours=config["clustering.close_after_hours"],
-                   window_hours=config["clustering.window_hours"])
+    recent_hours: int
+    growth: float
+    z: float
+    close_after_hours: int
+    window_hours: int
 
 
 def own_growth(times: Sequence[datetime], now: datetime, recent_hours: int) -> tuple[float, int]:

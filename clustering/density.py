@@ -8,11 +8,12 @@ sample and the remaining documents are assigned to the clusters found by
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 
 from clustering.online import CentroidAssigner
+from clustering.settings import SETTINGS
+from yuqing.config import from_settings, settings_params
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +35,32 @@ UNMIX_MIN_PART = 2
 UNMIX_SPREAD = 2.25
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "clustering.")
 class DensityParams:
     """HDBSCAN and reduction parameters (the ``clustering.*`` settings of the same names)."""
 
-    min_cluster_size: int = 8
-    min_samples: int = 5
-    selection_method: str = "eom"
-    reduction: str = "pca"
-    reduction_dims: int = 16
-    max_fit_docs: int = 20000
-    assign_quantile: float = 0.05
+    min_cluster_size: int
+    min_samples: int
+    selection_method: str
+    reduction: str
+    reduction_dims: int
+    max_fit_docs: int
+    assign_quantile: float
+    assign_reach: float
+    #: These two settings are empty by default (the embedder's calibration); these values stand when
+    #: neither the config nor an embedder gives one.
     assign_min_similarity: float = 0.8
-    assign_reach: float = 1.5
     min_coherence: float = 0.0
     seed: int = 0
 
     @classmethod
     def from_config(cls, config, embedder=None) -> "DensityParams":
         """The ``clustering.*`` settings; empty similarity settings take the embedder's calibration."""
-        section = config.section("clustering")
-        values = {name: section[name] for name in cls.__dataclass_fields__ if name in section}
+        calibrated = {}
         for name in ("assign_min_similarity", "min_coherence"):
-            if values.get(name) is None:
-                values[name] = getattr(embedder, name, getattr(cls, name))
-        return cls(**values)
+            value = config[f"clustering.{name}"]
+            calibrated[name] = value if value is not None else getattr(embedder, name, getattr(cls, name))
+        return from_settings(cls, config, **calibrated)
 
 
 def cluster_vectors(vectors: np.ndarray, params: DensityParams = DensityParams()) -> np.ndarray:

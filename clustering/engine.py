@@ -23,23 +23,26 @@ from clustering.identity import match_clusters
 from clustering.labels import class_keywords, make_label
 from clustering.online import CentroidAssigner
 from clustering.pins import Pins, constrain
+from clustering.settings import SETTINGS
+from yuqing.config import from_settings, settings_params
 from yuqing.records import Analysis, Document, Incident
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "clustering.")
 class EngineParams:
     density: DensityParams = DensityParams()
     bursts: BurstParams = BurstParams()
     amplification: AmplificationParams = AmplificationParams()
-    keywords: int = 10
-    identity_min_overlap: float = 0.3
+    keywords: int
+    identity_min_overlap: float
     events: EventParams = EventParams()
 
     @classmethod
     def from_config(cls, config, embedder=None) -> "EngineParams":
-        return cls(DensityParams.from_config(config, embedder), BurstParams.from_config(config),
-                   AmplificationParams.from_config(config), config["clustering.keywords"],
-                   config["clustering.identity_min_overlap"], EventParams.from_config(config, embedder))
+        return from_settings(cls, config, density=DensityParams.from_config(config, embedder),
+                             bursts=BurstParams.from_config(config),
+                             amplification=AmplificationParams.from_config(config),
+                             events=EventParams.from_config(config, embedder))
 
 
 @dataclass

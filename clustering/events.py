@@ -13,7 +13,7 @@ a post that names no place is tied to no event (it stays noise), as the labellin
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from typing import Optional, Sequence
 
@@ -21,6 +21,8 @@ import numpy as np
 
 from clustering.density import DensityParams, cluster_vectors
 from clustering.places import BARE_NAME_MIN, Places, extract, extract_all, name_of
+from clustering.settings import SETTINGS
+from yuqing.config import from_settings, settings_params
 
 log = logging.getLogger(__name__)
 
@@ -30,30 +32,30 @@ NOISE = -1
 UNLINKED = 10.0
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "clustering.event_")
 class EventParams:
     """The ``clustering.event_*`` settings."""
 
-    enabled: bool = True
-    min_cluster_size: int = 2
-    min_samples: int = 1
+    enabled: bool
+    min_cluster_size: int
+    min_samples: int
+    max_hours: float
+    max_docs: int
     selection_method: str = "eom"
-    max_hours: float = 48.0
-    max_docs: int = 5000
+    #: ``clustering.event_max_distance`` is empty by default (the embedder's calibration); this is
+    #: e5's, standing when neither the config nor an embedder gives one.
     max_distance: Optional[float] = 0.055
 
     @classmethod
     def from_config(cls, config, embedder=None) -> "EventParams":
-        """The ``clustering.event_*`` settings (``event_enabled`` → ``enabled`` …); an empty
-        ``event_max_distance`` takes the embedder's calibration, and without one the clustering is
-        on the embedding alone (a distance on another embedder's scale would be meaningless)."""
-        section = config.section("clustering")
-        values = {name: section[f"event_{name}"] for name in cls.__dataclass_fields__ if f"event_{name}" in section}
-        if values.get("max_distance") is None:
-            values["max_distance"] = getattr(embedder, "event_max_distance", cls.max_distance)
-        if values["max_distance"] is None:
-            values["enabled"] = False
-        return cls(**values)
+        """The ``clustering.event_*`` settings; an empty ``event_max_distance`` takes the embedder's
+        calibration, and without one the clustering is on the embedding alone (a distance on another
+        embedder's scale would be meaningless)."""
+        max_distance = config["clustering.event_max_distance"]
+        if max_distance is None:
+            max_distance = getattr(embedder, "event_max_distance", cls.max_distance)
+        params = from_settings(cls, config, max_distance=max_distance)
+        return params if max_distance is not None else replace(params, enabled=False)
 
 
 def distances(vectors: np.ndarray, places: Sequence[Places], times: Optional[Sequence[datetime]],

@@ -9,11 +9,11 @@ import re
 from typing import Any
 
 from yuqing.errors import ConfigError, PluginError
+from yuqing.records import SOURCE_TYPES
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 #: an option value that is a URL (``scheme://…``, or a scheme that needs no slashes: ``file:/x``, ``data:…``)
 _URL_VALUE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*://|(file|data|javascript|mailto|gopher|ftp):)", re.I)
-_SOURCE_TYPES = ("news", "forum", "social", "rss", "hotline", "import")
 
 #: Keys every source may have, whatever its type: key → (type, help).
 COMMON_KEYS: dict[str, tuple[Any, str]] = {
@@ -103,8 +103,8 @@ def validate_source(entry: Any, index: int, default_interval: int = 600) -> dict
             if option.default is not None:
                 source[key] = option.default
     _check_urls(source, options, where)
-    if "source_type" in source and source["source_type"] not in _SOURCE_TYPES:
-        raise ConfigError(f"{where}: source_type {source['source_type']!r} must be one of {', '.join(_SOURCE_TYPES)}")
+    if "source_type" in source and source["source_type"] not in SOURCE_TYPES:
+        raise ConfigError(f"{where}: source_type {source['source_type']!r} must be one of {', '.join(SOURCE_TYPES)}")
     return source
 
 

@@ -36,10 +36,34 @@ class Metrics:
         self.errors = Counter("yuqing_errors", "Failed job runs and worker errors.", ["job"], registry=self.registry)
         self.lease_held = Gauge("yuqing_lease_held", "1 while this process holds the lease.", ["lease"],
                                 registry=self.registry)
+        self.job_running = Gauge("yuqing_job_running", "1 while a scheduled job runs in this process.", ["job"],
+                                 registry=self.registry)
+        self.fenced_writes = Counter("yuqing_fenced_writes", "Store writes of a singleton's jobs checked against "
+                                     "its lease: written, or refused (the lease was lost or a newer token exists).",
+                                     ["lease", "outcome"], registry=self.registry)
+        self.fenced_write_last = Gauge("yuqing_fenced_write_last_timestamp_seconds", "Wall-clock time the last "
+                                       "store write of a singleton's jobs let through began its lease check.",
+                                       ["lease"], registry=self.registry)
+        self.fenced_writes_late = Counter("yuqing_fenced_writes_late", "Writes of a singleton's jobs that passed "
+                                          "the lease check but completed more than a lease later (the process "
+                                          "was paused or the store slow mid-write): they may have landed after "
+                                          "another process took the lease.", ["lease"], registry=self.registry)
+        self.in_hand = Gauge("yuqing_analysis_in_hand", "Stream entries of the batch this analyser is working on "
+                             "(0 between batches).", registry=self.registry)
+        self.analyses_lost = Counter("yuqing_analyses_not_stored", "Analyses this process made but did not store: "
+                                     "their documents passed to another analyser while it was held up past "
+                                     "deployment.claim_idle_seconds.", registry=self.registry)
 
     def analysed(self, count: int, seconds: float) -> None:
         self.documents_analysed.inc(count)
         self.analysis_seconds.observe(seconds)
+
+    def fenced(self, lease: str, written: bool, checked_at: float) -> None:
+        """One checked write of a singleton's job: counted, and when (wall clock) the check of the last
+        one let through began."""
+        self.fenced_writes.labels(lease, "written" if written else "refused").inc()
+        if written:
+            self.fenced_write_last.labels(lease).set(checked_at)
 
     def cycle(self, job: str, seconds: float, errors: int) -> None:
         self.cycle_seconds.labels(job).observe(seconds)

@@ -69,11 +69,17 @@ def role_of(job_id: str) -> Optional[str]:
 
 
 class _JobFencedStore:
-    """The store of a role process: writes made while a singleton's job runs are checked against its lease."""
+    """The store of a role process: writes made while a singleton's job runs are checked against its lease.
 
-    def __init__(self, store, current: threading.local) -> None:
+    Each checked write is counted in ``metrics`` (let through or refused, when the last one was let
+    through, and whether one finished more than a lease after its check), so a holder that was paused
+    past its lease shows from outside that it let nothing through after it woke.
+    """
+
+    def __init__(self, store, current: threading.local, metrics: Optional[Metrics] = None) -> None:
         self._store = store
         self._current = current
+        self._metrics = metrics
 
     def __getattr__(self, name: str):
         attr = getattr(self._store, name)
@@ -82,9 +88,26 @@ class _JobFencedStore:
 
         def fenced(*args, **kwargs):
             lease = getattr(self._current, "lease", None)
-            if lease is not None:
+            if lease is None:
+                return attr(*args, **kwargs)
+            checked_at, admitted = time.time(), time.monotonic()
+            try:
                 lease.check()
-            return attr(*args, **kwargs)
+            except LeaseLost:
+                if self._metrics is not None:
+                    self._metrics.fenced(lease.name, False, checked_at)
+                raise
+            if self._metrics is not None:
+                self._metrics.fenced(lease.name, True, checked_at)
+            result = attr(*args, **kwargs)
+            if time.monotonic() - admitted > lease.ttl:
+                # the one write the fence cannot stop: checked before a pause, finished after it. The
+                # next write of this job is refused; the store's own version checks cover alert updates
+                log.warning("a %s write took %.0f s after its lease check; another process may hold the lease "
+                            "now", lease.name, time.monotonic() - admitted)
+                if self._metrics is not None:
+                    self._metrics.fenced_writes_late.labels(lease.name).inc()
+            return result
         return fenced
 
 
@@ -95,7 +118,7 @@ class RoleService(Service):
                  stream: DocumentStream) -> None:
         self._current = threading.local()
         self.raw_store = store
-        super().__init__(config, _JobFencedStore(store, self._current), crawl="crawl" in roles)
+        super().__init__(config, _JobFencedStore(store, self._current, metrics), crawl="crawl" in roles)
         self.roles = roles
         self.leases = leases
         self.metrics = metrics
@@ -127,6 +150,7 @@ class RoleService(Service):
             return StageReport(job_id, detail="standby: another process holds the lease")
         self._current.lease = lease
         started = time.monotonic()
+        self.metrics.job_running.labels(job_id).set(1)
         try:
             report = super().run_job(job_id)
         except LeaseLost as exc:  # the job's own record (job_runs) is refused too: the new holder writes its own
@@ -134,6 +158,7 @@ class RoleService(Service):
             report = StageReport(job_id, errors=1, detail=str(exc))
         finally:
             self._current.lease = None
+            self.metrics.job_running.labels(job_id).set(0)
         self.metrics.cycle(job_id, time.monotonic() - started, report.errors)
         return report
 

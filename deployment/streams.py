@@ -38,6 +38,21 @@ for _, key in ipairs(KEYS) do
 end
 return 1
 """
+# the same, answering which of them this consumer still holds (1) and which it lost (0)
+_KEEP_OWN = """
+local held = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('PEXPIRE', key, ARGV[2]); held[i] = 1 else held[i] = 0 end
+end
+return held
+"""
+# release the takes this consumer holds, never another consumer's
+_RELEASE_OWN = """
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key) end
+end
+return 1
+"""
 
 
 class DocumentStream:
@@ -121,9 +136,21 @@ class DocumentStream:
             self.client.eval(_EXTEND_OWN, len(doc_ids), *[f"{self.key}:taken:{d}" for d in doc_ids],
                              self.consumer, max(1, int(seconds * 1000)))
 
+    def keep_taken(self, doc_ids: Sequence[str], seconds: float) -> set[str]:
+        """The documents whose take this consumer still holds, each extended by ``seconds``: what it
+        may write. A consumer paused (or cut off) past the idle time lost its takes to the one that
+        re-claimed its entries, and must not store a second analysis when it wakes."""
+        if not doc_ids:
+            return set()
+        held = self.client.eval(_KEEP_OWN, len(doc_ids), *[f"{self.key}:taken:{d}" for d in doc_ids],
+                                self.consumer, max(1, int(seconds * 1000)))
+        return {doc_id for doc_id, flag in zip(doc_ids, held) if int(flag)}
+
     def untake(self, doc_ids) -> None:
+        """Release this consumer's takes; a take that passed to another consumer stays with it."""
+        doc_ids = list(doc_ids)
         if doc_ids:
-            self.client.delete(*[f"{self.key}:taken:{doc_id}" for doc_id in doc_ids])
+            self.client.eval(_RELEASE_OWN, len(doc_ids), *[f"{self.key}:taken:{d}" for d in doc_ids], self.consumer)
 
     def deliveries(self, entry_ids: Sequence[str]) -> dict[str, int]:
         """How many times each pending entry was delivered."""
@@ -197,6 +224,7 @@ class AnalyzeWorker:
         self.metrics = metrics
         self.analysed = 0
         self.skipped = 0
+        self.lost = 0  # analyses not stored: the documents passed to another analyser meanwhile
 
     @property
     def analyzer(self):
@@ -213,8 +241,14 @@ class AnalyzeWorker:
         return self.process(entries) if entries else 0
 
     def process(self, entries: list[tuple[str, str]], *, reclaimed: bool = False) -> int:
-        with self._holding(entries):
-            return self._process(entries, reclaimed)
+        if self.metrics is not None:
+            self.metrics.in_hand.set(len(entries))
+        try:
+            with self._holding(entries):
+                return self._process(entries, reclaimed)
+        finally:
+            if self.metrics is not None:
+                self.metrics.in_hand.set(0)
 
     @contextlib.contextmanager
     def _holding(self, entries: list[tuple[str, str]]):
@@ -247,20 +281,36 @@ class AnalyzeWorker:
         mine = [i for i in mine if i not in done]
         docs = self._documents(mine)
         found = {d.id for d in docs}
+        lost: set[str] = set()
         if docs:
             started = time.monotonic()
-            self.store.put_analyses(self.analyzer.analyze(docs))
+            analyses = self.analyzer.analyze(docs)
+            # still ours? a pause longer than the idle time (a stopped VM, a partition) gave the batch to
+            # another analyser, which stores its own analyses: writing ours too would analyse them twice.
+            # The takes are extended here, so they outlast the write that follows.
+            lost = found - self.stream.keep_taken([d.id for d in docs], self.claim_idle_seconds)
+            if lost:
+                log.warning("%d analyses not stored: their documents passed to another analyser while this one "
+                            "was held up past deployment.claim_idle_seconds", len(lost))
+                self.lost += len(lost)
+                if self.metrics is not None:
+                    self.metrics.analyses_lost.inc(len(lost))
+                docs = [d for d in docs if d.id not in lost]
+                found -= lost
+                analyses = [a for a in analyses if a.id not in lost]
+            self.store.put_analyses(analyses)
             if self.metrics is not None:
                 self.metrics.analysed(len(docs), time.monotonic() - started)
         self.stream.untake(found)
-        missing = [e for e, doc_id in entries if doc_id in mine and doc_id not in found]
+        missing = [e for e, doc_id in entries if doc_id in mine and doc_id not in found and doc_id not in lost]
         give_up = [e for e, n in self.stream.deliveries(missing).items() if n >= self.max_deliveries]
         if give_up:
             log.warning("dropping %d stream entries whose documents are not in the store after %d deliveries; "
                         "the sweep puts them back if they arrive", len(give_up), self.max_deliveries)
         # a duplicate entry of a document another analyser is working on is done: that one acknowledges
         # its own entry, or, if it dies, its entry is re-claimed. A re-claimed entry whose document is
-        # still taken by a consumer that may be dead waits for the take to expire.
+        # still taken by a consumer that may be dead waits for the take to expire. The entries of lost
+        # documents are the new taker's to acknowledge.
         done_here = done | found | (set() if reclaimed else busy)
         self.stream.ack([e for e, doc_id in entries if not doc_id or doc_id in done_here] + give_up)
         self.analysed += len(docs)

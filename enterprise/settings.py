@@ -1,5 +1,5 @@
 """Settings of enterprise risk (``enterprise.`` section of config.yaml)."""
-from yuqing.config import Setting
+from yuqing.config import Setting, positive, zero_or_more
 
 #: indicator field → the headers a street's monthly export may use for it (first non-empty wins)
 DEFAULT_COLUMNS = {
@@ -23,7 +23,7 @@ RISKS = ("wage_arrears", "shutdown", "relocation")
 
 
 def _columns(value):
-    from enterprise.indicators import FIELDS
+    from enterprise.fields import FIELDS
 
     for field, headers in value.items():
         if field not in FIELDS:
@@ -42,10 +42,6 @@ def _thresholds(value):
     return None
 
 
-def _positive(value):
-    return None if value > 0 else "must be greater than 0"
-
-
 SETTINGS = [
     Setting("enterprise.columns", DEFAULT_COLUMNS, "Column mapping of `yuqing indicators import`: indicator "
             "field → the headers (Chinese or English) it may have in a street's export; missing fields keep "
@@ -56,14 +52,14 @@ SETTINGS = [
             "Chosen on simulator seed 11 (bench/bench_enterprise.py --tune); figures are reported on seed 2027.",
             type=dict, check=_thresholds),
     Setting("enterprise.baseline_months", 3, "An indicator's change is measured against the median of this many "
-            "earlier months (missing months skipped).", type=int, check=_positive),
+            "earlier months (missing months skipped).", type=int, check=positive),
     Setting("enterprise.opinion_months", 2, "Linked posts and tickets of the scored month and of this many "
-            "months before it in all count as opinion signals.", type=int, check=_positive),
+            "months before it in all count as opinion signals.", type=int, check=positive),
     Setting("enterprise.check_interval", 600, "Seconds between the service's checks whether enterprises are due "
             "to be scored (an indicator import since the last scoring, or enterprise.score_day passed); the latest "
             "month with indicators is scored, and warnings reach the queue as `enterprise_risk` cards. 0: the "
             "service never scores (run `yuqing indicators score`).", type=int,
-            check=lambda v: None if v >= 0 else "must be 0 (off) or more"),
+            check=zero_or_more("off")),
     Setting("enterprise.score_on_import", True, "Score after every `yuqing indicators import` that added or "
             "changed rows (noticed at the service's next check).", type=bool),
     Setting("enterprise.score_day", 10, "Day of the month (1-28, service.timezone) from which the service scores "
@@ -72,5 +68,5 @@ SETTINGS = [
             check=lambda v: None if 0 <= v <= 28 else "must be a day from 1 to 28, or 0 for no monthly scoring"),
     Setting("enterprise.link_min_chars", 4, "A short name or alias shorter than this many characters links a "
             "post only with a suffix (XX厂, XX公司) or more evidence (street, address, full name).", type=int,
-            check=_positive),
+            check=positive),
 ]

@@ -11,9 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-import yaml
-
 from event_calendar.entries import Entry, parse_entry
+from yuqing.config import read_yaml
 from yuqing.errors import InputError, RecordError
 
 log = logging.getLogger(__name__)
@@ -21,20 +20,9 @@ log = logging.getLogger(__name__)
 DEFAULT_FILE = Path(__file__).parent / "data" / "calendar.yaml"
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such calendar file; fix calendar.files in config.yaml") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-
-
 def load_entries(path: Path, report: Optional[Callable[[str], None]] = None) -> list[Entry]:
     """Entries of one YAML file; bad entries are reported (``report`` or the log) and skipped."""
-    data = _read_yaml(Path(path))
+    data = read_yaml(path, InputError, missing="fix calendar.files in config.yaml")
     items = data.get("entries", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InputError(f"{path}: expected a list of entries under 'entries:'")
@@ -86,7 +74,7 @@ def milestone_entries(path: Path, report: Optional[Callable[[str], None]] = None
     Each milestone is ``{name, date, end_date?, categories?, keywords?, sensitivity?}``; the
     project's ``name``, ``street`` and ``categories`` are used where a milestone has none.
     """
-    data = _read_yaml(Path(path)) or {}
+    data = read_yaml(path, InputError, missing="fix calendar.projects in config.yaml") or {}
     project = data.get("project", data) if isinstance(data, dict) else {}
     name = project.get("name", Path(path).stem)
     street = project.get("street")

@@ -1,13 +1,8 @@
 """Settings of the event calendar (``calendar.`` section of config.yaml)."""
-from yuqing.config import Setting
+from yuqing.config import Setting, at_least, positive
 
 
-def _positive(value):
-    return None if value > 0 else "must be greater than 0"
-
-
-def _at_least_one(value):
-    return None if value >= 1.0 else "must be at least 1.0 (a window never lowers sensitivity)"
+_at_least_one = at_least(1.0, "a window never lowers sensitivity")
 
 
 def _probability(value):
@@ -23,7 +18,7 @@ SETTINGS = [
     Setting("calendar.projects", [], "Project YAML files (as given to `yuqing assess`) whose `milestones:` "
             "become calendar windows.", type=list),
     Setting("calendar.warning_days", 14, "The daily job warns of windows opening within this many days "
-            "(or within an entry's own `lead`, if longer).", type=int, check=_positive),
+            "(or within an entry's own `lead`, if longer).", type=int, check=positive),
     Setting("calendar.max_sensitivity", 3.0, "Upper bound of the sensitivity factor a day can get from "
             "its open windows (the largest factor applies; factors are not multiplied).", type=float,
             check=_at_least_one),
@@ -36,9 +31,9 @@ SETTINGS = [
     Setting("calendar.anniversary_sensitivity", 1.2, "Sensitivity factor of an anniversary window.",
             type=float, check=_at_least_one),
     Setting("calendar.learn.years", 5, "How many past years `yuqing calendar learn` reads.", type=int,
-            check=_positive),
+            check=positive),
     Setting("calendar.learn.min_years", 3, "A learned peak must recur in at least this many distinct years.",
-            type=int, check=_positive),
+            type=int, check=positive),
     Setting("calendar.learn.alpha", 0.01, "Significance level of the binomial test against the base rate "
             "(Bonferroni-corrected over every category × street × period tested).", type=float,
             check=_probability),

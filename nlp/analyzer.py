@@ -18,17 +18,20 @@ import numpy as np
 
 from nlp.cascade import CascadePolicy
 from nlp.classify.task import TASKS, TaskModel, featurizer, load_task
+from nlp.model_settings import SETTINGS
+from yuqing.config import settings_params
 from yuqing.privacy import mask_text
 from yuqing.records import Analysis, Document, Harmful, Location, Rescue
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@settings_params(SETTINGS, "nlp.cascade.", category="nlp.cascade.category_threshold",
+                 harmful="nlp.cascade.harmful_threshold", rescue="nlp.cascade.rescue_threshold")
 class Thresholds:
-    category: float = 0.2
-    harmful: float = 0.5
-    rescue: float = 0.5
+    category: float
+    harmful: float
+    rescue: float
 
 
 @dataclass
@@ -73,9 +76,8 @@ class Analyzer:
             cache=str(config.resolve_path("nlp.models.cache")) if config["nlp.models.cache"] else "",
             precision=config["nlp.models.precision"], threads=config["nlp.models.threads"],
             max_tokens=config["nlp.models.max_tokens"], batch_size=config["nlp.models.batch_size"])
-        thresholds = Thresholds(config["nlp.cascade.category_threshold"], config["nlp.cascade.harmful_threshold"],
-                                config["nlp.cascade.rescue_threshold"])
-        return cls(models, policy=CascadePolicy.from_config(config), engine=engine, thresholds=thresholds,
+        return cls(models, policy=CascadePolicy.from_config(config), engine=engine,
+                   thresholds=Thresholds.from_config(config),
                    locator=Locator.from_config(config), keywords_count=config["nlp.keywords_count"],
                    window_chars=config["nlp.models.window_chars"], max_windows=config["nlp.models.max_windows"])
 

@@ -9,30 +9,24 @@ acts on always get the better model. Thresholds are settings (``nlp.cascade.*``)
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 
 import numpy as np
+
+from nlp.model_settings import SETTINGS
+from yuqing.config import settings_params
 
 MODES = ("cascade", "stage1", "stage2")
 
 
-@dataclass(frozen=True)
+@settings_params(SETTINGS, "nlp.cascade.")
 class CascadePolicy:
     """Routing thresholds; see nlp/model_settings.py for their meaning."""
 
-    mode: str = "cascade"
-    sentiment_confidence: float = 0.6
-    category_confidence: float = 0.25
-    risk_floor: float = 0.35
-    negative_floor: float = 0.95
-
-    @classmethod
-    def from_config(cls, config) -> "CascadePolicy":
-        return cls(mode=config["nlp.cascade.mode"],
-                   sentiment_confidence=config["nlp.cascade.sentiment_confidence"],
-                   category_confidence=config["nlp.cascade.category_confidence"],
-                   risk_floor=config["nlp.cascade.risk_floor"],
-                   negative_floor=config["nlp.cascade.negative_floor"])
+    mode: str
+    sentiment_confidence: float
+    category_confidence: float
+    risk_floor: float
+    negative_floor: float
 
     def route(self, stage1: dict[str, np.ndarray]) -> tuple[np.ndarray, Counter]:
         """Which rows go to stage 2, and how many for each reason (for the log and the bench).

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-import yaml
-
+from yuqing.config import read_yaml
 from yuqing.errors import ConfigError
 
 DATA = Path(__file__).parent / "data"
@@ -131,12 +130,7 @@ class Gazetteer:
 
     def load_places(self, path: Path) -> None:
         """Add a places YAML (layout of ``shenzhen_places.yaml``); errors name the file and key."""
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: gazetteer file not found; fix nlp.gazetteer_file") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        data = read_yaml(path, missing="fix nlp.gazetteer_file") or {}
         city = self.find(data.get("city", ""), "city")
         if city is None:
             raise ConfigError(f"{path}: key 'city' must name a city of the gazetteer, such as 深圳市")

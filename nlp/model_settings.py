@@ -5,15 +5,7 @@ nlp/models/README.md): with frozen-embedding heads, stage 2 measured no better t
 project's test sets (0.858 vs 0.866 on the category + rescue mix), so the cascade routes only risk
 signals and clearly unsure posts; every threshold in the grid searched gave the same accuracy.
 """
-from yuqing.config import Setting
-
-
-def _unit(value):
-    return None if value is None or 0.0 <= value <= 1.0 else "must be between 0 and 1"
-
-
-def _positive(value):
-    return None if value > 0 else "must be greater than 0"
+from yuqing.config import Setting, not_negative, positive, unit
 
 
 SETTINGS = [
@@ -37,30 +29,30 @@ SETTINGS = [
             "quantisation; fastest but cosine only ~0.98 to fp32).", choices=("fp32", "bf16", "int8")),
     Setting("nlp.models.threads", 0, "CPU threads for the stage-2 engine (torch or ONNX Runtime); 0 keeps "
             "the library's default. The `auto` engine is calibrated per thread count.", type=int,
-            check=lambda v: None if v >= 0 else "must be 0 or more"),
+            check=not_negative),
     Setting("nlp.models.max_tokens", 256, "Tokens per transformer window (at most 512); longer windows "
             "are split and averaged.", type=int, check=lambda v: None if 8 <= v <= 512 else "must be 8..512"),
-    Setting("nlp.models.batch_size", 32, "Documents per stage-2 batch.", type=int, check=_positive),
+    Setting("nlp.models.batch_size", 32, "Documents per stage-2 batch.", type=int, check=positive),
     Setting("nlp.models.window_chars", 1000, "Long texts are analysed in windows of this many characters; "
             "sentiment and category average over windows, rescue and harmful take the strongest window.",
-            type=int, check=_positive),
+            type=int, check=positive),
     Setting("nlp.models.max_windows", 16, "Windows analysed per document at most (the head of a several-MB "
-            "text); the rest is skipped with a log line.", type=int, check=_positive),
+            "text); the rest is skipped with a log line.", type=int, check=positive),
     Setting("nlp.cascade.mode", "cascade", "`cascade` (stage 1 on everything, the transformer on what it "
             "routes), `stage1` (no transformer) or `stage2` (transformer on every post).",
             choices=("cascade", "stage1", "stage2")),
     Setting("nlp.cascade.sentiment_confidence", 0.6, "Stage 1's sentiment probability below this sends "
-            "the post to stage 2.", type=float, check=_unit),
+            "the post to stage 2.", type=float, check=unit),
     Setting("nlp.cascade.category_confidence", 0.25, "Stage 1's top category probability below this sends "
-            "the post to stage 2.", type=float, check=_unit),
+            "the post to stage 2.", type=float, check=unit),
     Setting("nlp.cascade.risk_floor", 0.35, "A stage-1 rescue or harmful probability at or above this sends "
-            "the post to stage 2 (risk signals always get the better model).", type=float, check=_unit),
+            "the post to stage 2 (risk signals always get the better model).", type=float, check=unit),
     Setting("nlp.cascade.negative_floor", 0.95, "A stage-1 negative-sentiment probability at or above this "
-            "sends the post to stage 2 (negative posts feed the alerts).", type=float, check=_unit),
+            "sends the post to stage 2 (negative posts feed the alerts).", type=float, check=unit),
     Setting("nlp.cascade.category_threshold", 0.2, "Categories scoring at least this are listed (the top "
-            "one always is).", type=float, check=_unit),
+            "one always is).", type=float, check=unit),
     Setting("nlp.cascade.harmful_threshold", 0.5, "A harmful type is reported when its probability reaches "
-            "this.", type=float, check=_unit),
+            "this.", type=float, check=unit),
     Setting("nlp.cascade.rescue_threshold", 0.5, "A post is a request for help when the rescue classifier's "
-            "probability reaches this.", type=float, check=_unit),
+            "probability reaches this.", type=float, check=unit),
 ]

@@ -3,11 +3,7 @@
 The trained models (sentiment, category, harmful, rescue classifier, cascade) declare theirs in
 ``nlp/model_settings.py``.
 """
-from yuqing.config import Setting
-
-
-def _unit(value):
-    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+from yuqing.config import Setting, positive, unit
 
 
 SETTINGS = [
@@ -22,9 +18,9 @@ SETTINGS = [
             "one. Empty for none.", type="path"),
     Setting("nlp.rescue_threshold", 0.5, "A post whose rule-based request score (nlp.rescue.request_score) "
             "reaches this is treated as a request for help when no trained classifier is installed.",
-            type=float, check=_unit),
+            type=float, check=unit),
     Setting("nlp.rescue_merge_similarity", 0.8, "Two rescue posts whose character-shingle Jaccard "
-            "similarity reaches this are the same request (reposts, paraphrases).", type=float, check=_unit),
+            "similarity reaches this are the same request (reposts, paraphrases).", type=float, check=unit),
     Setting("nlp.keywords_count", 8, "Keywords kept per document.", type=int,
-            check=lambda v: None if v > 0 else "must be greater than 0"),
+            check=positive),
 ]

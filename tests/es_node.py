@@ -10,19 +10,57 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "elasticsearch.sh"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (held open together, so none is handed out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+class _Scripted:
+    """Elasticsearch run by one of scripts/*.sh (``start``, ``stop``, ``status``) on its own folder."""
+
+    script: Path
+    timeout: float
+    data: Path
+
+    def _options(self) -> list[str]:
+        raise NotImplementedError
+
+    def _run(self, action: str) -> str:
+        done = subprocess.run([str(self.script), action, *self._options(), "--data", str(self.data)],
+                              capture_output=True, text=True, timeout=self.timeout)
+        if done.returncode != 0 and action != "status":
+            raise RuntimeError(f"{self.script.name} {action} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout.strip()
+
+    def start(self) -> None:
+        self._run("start")
+
+    def stop(self, *, remove: bool = True) -> None:
+        self._run("stop")
+        if remove:
+            shutil.rmtree(self.data, ignore_errors=True)
 
 
 @dataclass
-class EsNode:
+class EsNode(_Scripted):
     port: int
     data: Path
+    script = SCRIPTS / "elasticsearch.sh"
+    timeout = 240
 
     @property
     def url(self) -> str:
@@ -36,35 +74,25 @@ class EsNode:
         node.start()
         return node
 
-    def _run(self, action: str, timeout: float = 240) -> str:
-        done = subprocess.run([str(SCRIPT), action, "--port", str(self.port), "--data", str(self.data)],
-                              capture_output=True, text=True, timeout=timeout)
-        if done.returncode != 0 and action != "status":
-            raise RuntimeError(f"elasticsearch.sh {action} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout.strip()
-
-    def start(self) -> None:
-        self._run("start")
-
-    def stop(self, *, remove: bool = True) -> None:
-        self._run("stop")
-        if remove:
-            shutil.rmtree(self.data, ignore_errors=True)
+    def _options(self) -> list[str]:
+        return ["--port", str(self.port)]
 
     def running(self) -> bool:
         return self._run("status").startswith("running")
 
 
-CLUSTER_SCRIPT = SCRIPT.parent / "es_cluster.sh"
-
-
 @dataclass
-class EsCluster:
-    """Nodes of one real cluster on loopback, run with scripts/es_cluster.sh (node ``i`` from 0)."""
+class EsCluster(_Scripted):
+    """Nodes of one real cluster on loopback, run with scripts/es_cluster.sh (node ``i`` from 0).
+
+    ``start`` starts every node that is not running and waits until the cluster has them all.
+    """
 
     http_ports: list[int]
     transport_ports: list[int]
     data: Path
+    script = SCRIPTS / "es_cluster.sh"
+    timeout = 420
 
     @property
     def urls(self) -> list[str]:
@@ -73,26 +101,13 @@ class EsCluster:
     @classmethod
     def on_free_ports(cls, nodes: int = 3) -> "EsCluster":
         """A cluster of ``nodes`` nodes (HTTP and transport ports free now), not started yet."""
-        ports = _free_ports(2 * nodes)
+        ports = free_ports(2 * nodes)
         # under /tmp, not pytest's tmp_path: the nodes' unprivileged user must be able to enter it
         return cls(ports[:nodes], ports[nodes:], Path(f"/tmp/yuqing-es-cluster-{ports[0]}"))
 
-    def _run(self, action: str, timeout: float = 420) -> str:
-        done = subprocess.run([str(CLUSTER_SCRIPT), action, "--http-ports", ",".join(map(str, self.http_ports)),
-                               "--transport-ports", ",".join(map(str, self.transport_ports)),
-                               "--data", str(self.data)], capture_output=True, text=True, timeout=timeout)
-        if done.returncode != 0 and action != "status":
-            raise RuntimeError(f"es_cluster.sh {action} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout.strip()
-
-    def start(self) -> None:
-        """Start every node that is not running and wait until the cluster has them all."""
-        self._run("start")
-
-    def stop(self, *, remove: bool = True) -> None:
-        self._run("stop")
-        if remove:
-            shutil.rmtree(self.data, ignore_errors=True)
+    def _options(self) -> list[str]:
+        return ["--http-ports", ",".join(map(str, self.http_ports)),
+                "--transport-ports", ",".join(map(str, self.transport_ports))]
 
     def pid(self, node: int) -> int:
         return int((self.data / f"node-{node + 1}" / "es.pid").read_text().strip())
@@ -116,14 +131,3 @@ def _alive(pid: int) -> bool:
         return False
     return state != "Z"
 
-
-def _free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports (held open together, so none is handed out twice)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()

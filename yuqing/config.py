@@ -14,7 +14,7 @@ import difflib
 import importlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -106,6 +106,90 @@ class Setting:
             if problem:
                 raise ConfigError(f"{where}: {self.name}: {problem}")
         return value
+
+
+# Checks the settings modules share (``check=positive``), so that one rule reads the same in every
+# section's error message. ``coerce`` never calls a check with ``None`` (an empty optional setting).
+
+def positive(value: Any) -> Optional[str]:
+    """Counts, sizes, intervals and factors."""
+    return None if value > 0 else "must be greater than 0"
+
+
+def not_negative(value: Any) -> Optional[str]:
+    return None if value >= 0 else "must be 0 or more"
+
+
+def unit(value: Any) -> Optional[str]:
+    """Shares, probabilities and cosine similarities."""
+    return None if 0.0 <= value <= 1.0 else "must be between 0 and 1"
+
+
+def zero_or_more(zero_means: str) -> Callable[[Any], Optional[str]]:
+    """The check of a setting whose 0 has a meaning of its own (``off``, ``keep forever``)."""
+    def check(value: Any) -> Optional[str]:
+        return None if value >= 0 else f"must be 0 ({zero_means}) or more"
+    return check
+
+
+def at_least(bound: float, why: str = "") -> Callable[[Any], Optional[str]]:
+    """The check of a lower bound other than 0; ``why`` tells the user what the bound protects."""
+    message = f"must be at least {bound}" + (f" ({why})" if why else "")
+
+    def check(value: Any) -> Optional[str]:
+        return None if value >= bound else message
+    return check
+
+
+def minutes_by_severity(every: bool) -> Callable[[Any], Optional[str]]:
+    """The check of a ``{severity: minutes}`` table of deadlines; ``every``: each severity must have one."""
+    def check(value: Any) -> Optional[str]:
+        from yuqing.records import SEVERITIES
+
+        for key, minutes in value.items():
+            if key not in SEVERITIES:
+                return f"unknown severity {key!r}; use {', '.join(SEVERITIES)}"
+            if not isinstance(minutes, (int, float)) or isinstance(minutes, bool) or minutes <= 0:
+                return f"the deadline of {key} must be a positive number of minutes, not {minutes!r}"
+        missing = [s for s in SEVERITIES if s not in value] if every else []
+        return f"give a deadline for every severity; missing: {', '.join(missing)}" if missing else None
+    return check
+
+
+def settings_params(settings: Iterable[Setting], prefix: str, **names: str) -> Callable[[type], type]:
+    """Class decorator: a frozen dataclass of parameters whose fields without a default are settings.
+
+    Field ``f`` stands for setting ``prefix + f`` (``names[f]`` where the names differ) and defaults
+    to its declared default, so an object built without a config (a test, a bench) agrees with the
+    service. ``from_config(config)``, added unless the class has its own, reads the settings from a
+    loaded config (:func:`from_settings`). Fields with a default of their own are not settings.
+    """
+    declared = {setting.name: setting for setting in settings}
+
+    def decorate(cls: type) -> type:
+        own = cls.__dict__.get("__annotations__", {})
+        unknown = set(names) - set(own)
+        if unknown:
+            raise ConfigError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+        for name in own:
+            if name in cls.__dict__:
+                continue
+            key = names.get(name, prefix + name)
+            if key not in declared:
+                raise ConfigError(f"{cls.__name__}.{name}: setting {key} is not declared in the list given; "
+                                  f"declare it in the package's settings.py")
+            setattr(cls, name, field(default=declared[key].default, metadata={"setting": key}))
+        if "from_config" not in cls.__dict__:
+            cls.from_config = classmethod(from_settings)
+        return dataclass(frozen=True)(cls)
+    return decorate
+
+
+def from_settings(cls: Any, config: Mapping[str, Any], **given: Any) -> Any:
+    """A :func:`settings_params` class with each setting read from ``config``; ``given`` sets the
+    other fields (or replaces a setting's value, e.g. with an embedder's calibration)."""
+    values = {f.name: config[f.metadata["setting"]] for f in fields(cls) if "setting" in f.metadata}
+    return cls(**{**values, **given})
 
 
 def declared_settings(modules: Iterable[str] = SETTING_MODULES) -> dict[str, Setting]:
@@ -262,14 +346,7 @@ def load_config(path: Optional[os.PathLike[str] | str] = "config.yaml", override
     where = str(file_path) if file_path else "(defaults)"
     if file_path is not None:
         if file_path.exists():
-            try:
-                loaded = yaml.safe_load(file_path.read_text(encoding="utf-8"))
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                line = f" line {mark.line + 1}" if mark else ""
-                raise ConfigError(f"{file_path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-            except OSError as exc:
-                raise ConfigError(f"{file_path}: cannot be read ({exc.strerror})") from None
+            loaded = read_yaml(file_path)
             if loaded is None:
                 loaded = {}
             if not isinstance(loaded, dict):
@@ -294,6 +371,31 @@ def load_config(path: Optional[os.PathLike[str] | str] = "config.yaml", override
         value = expand_env(value, key, sources[key], environ)
         values[key] = settings[key].coerce(value, sources[key])
     return Config(values, file_path if file_path and file_path.exists() else None, settings, written)
+
+
+def parse_yaml(text: str, where: str, error: type[Exception] = ConfigError) -> Any:
+    """YAML text as data (``None`` when empty); bad YAML raises ``error`` naming ``where`` and the line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise error(f"{where}{line}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+
+
+def read_yaml(path: os.PathLike[str] | str, error: type[Exception] = ConfigError, missing: str = "") -> Any:
+    """The data of a YAML file the user gave (config, rules, calendars, places …), errors raised as
+    ``error`` naming the file and, for bad YAML, the line; ``missing`` says what to fix when there is
+    no such file (``"fix calendar.files in config.yaml"``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such file" + (f"; {missing}" if missing else "")) from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_yaml(text, str(path), error)
 
 
 def _mentions_env(value: Any) -> bool:

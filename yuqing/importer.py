@@ -36,6 +36,7 @@ rows are imported and the command exits 1.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
@@ -43,7 +44,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator, Mapping, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Optional
 
 from yuqing.errors import InputError, RecordError
 from yuqing.records import DEFAULT_TZ, Document, now, parse_record, stable_id
@@ -253,37 +254,63 @@ def line_too_long(where: str, limits: ImportLimits) -> str:
             f"split the document or shorten its text")
 
 
+def json_objects(handle: BinaryIO | Iterable[str], name: str, report: Callable[[str], None],
+                 limits: ImportLimits = ImportLimits(), start_line: int = 1) -> Iterator[tuple[int, str, dict]]:
+    """``(line number, "NAME line N", object)`` for each line of JSONL input that holds a JSON object.
+
+    ``handle`` is a binary file, decoded line by line (a BOM is accepted) so that one line of invalid
+    UTF-8 costs only that line, or any iterable of text lines. Blank lines are ignored; a line that is
+    too long, not UTF-8, not JSON or not an object is reported as ``NAME line N: …`` and skipped.
+    """
+    for number, offset, line, too_long in _numbered_lines(handle, limits.max_line_bytes):
+        first, number = number == 1, number + start_line - 1
+        where = f"{name} line {number}"
+        if too_long:
+            report(line_too_long(where, limits))
+            continue
+        if isinstance(line, bytes):
+            if first and line.startswith(b"\xef\xbb\xbf"):
+                line, offset = line[3:], offset + 3
+            if not line.strip():
+                continue
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                report(bad_utf8(where, line, offset, exc))
+                continue
+        elif not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            report(f"{where}: not valid JSON (nested too deeply for the parser); the line was skipped")
+            continue
+        except ValueError as exc:  # e.g. an integer with more digits than Python converts
+            report(f"{where}: not valid JSON ({exc})")
+            continue
+        if not isinstance(data, dict):
+            report(f"{where}: expected a JSON object, found {type(data).__name__}")
+            continue
+        yield number, where, data
+
+
+def _numbered_lines(handle, limit: int) -> Iterator[tuple[int, int, bytes | str, bool]]:
+    """``(line number, byte offset, line, too_long)``; a binary handle is read at most ``limit``
+    bytes at a time (see :func:`byte_lines`)."""
+    if isinstance(handle, (io.BufferedIOBase, io.RawIOBase)):
+        yield from byte_lines(handle, limit)
+        return
+    for number, line in enumerate(handle, start=1):  # text already in memory: its length is only checked
+        yield number, 0, ("" if len(line) > limit else line), len(line) > limit
+
+
 def _jsonl_documents(path: Path, mapper: RowMapper, report: Callable[[str], None],
                      limits: ImportLimits) -> Iterator[Document]:
     with open(path, "rb") as handle:
-        for number, offset, raw, too_long in byte_lines(handle, limits.max_line_bytes):
-            where = f"{path.name} line {number}"
-            if too_long:
-                report(line_too_long(where, limits))
-                continue
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw, offset = raw[3:], 3
-            if not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                report(bad_utf8(where, raw, offset, exc))
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                report(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            except RecursionError:
-                report(f"{where}: not valid JSON (nested too deeply for the parser)")
-                continue
-            except ValueError as exc:  # e.g. an integer with more digits than Python converts
-                report(f"{where}: not valid JSON ({exc})")
-                continue
-            if not isinstance(data, dict):
-                report(f"{where}: expected a JSON object")
-                continue
+        for _, where, data in json_objects(handle, path.name, report, limits):
             data.setdefault("source", mapper.source)
             data.setdefault("source_type", mapper.source_type)
             data.setdefault("collected_at", now().isoformat())

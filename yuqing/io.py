@@ -14,7 +14,6 @@ Documents are also held to the importer's size limits (a ``text`` over 1,000,000
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import sys
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import IO, Any, Iterable, Iterator, Optional, TextIO, TypeVar, Union
 from pydantic import BaseModel
 
 from yuqing.errors import InputError, RecordError
-from yuqing.importer import ImportLimits, bad_utf8, byte_lines, check_document, line_too_long
+from yuqing.importer import ImportLimits, check_document, json_objects
 from yuqing.records import Document, parse_record
 
 M = TypeVar("M", bound=BaseModel)
@@ -111,55 +110,15 @@ def read_jsonl(handle: Union[IO[bytes], Iterable[str]], model: type[M], *, name:
     lines are ignored. A line that is too long, not UTF-8, not JSON, not an object, holds a lone
     surrogate or fails validation is reported as ``NAME line N: …`` naming the field.
     """
-    for number, offset, line, too_long in _numbered_lines(handle, limits.max_line_bytes):
-        number += start_line - 1
-        where = f"{name} line {number}"
-        if too_long:
-            report(line_too_long(where, limits))
-            continue
-        if isinstance(line, bytes):
-            if number == start_line and line.startswith(b"\xef\xbb\xbf"):
-                line, offset = line[3:], offset + 3
-            if not line.strip():
-                continue
-            try:
-                line = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                report(bad_utf8(where, line, offset, exc))
-                continue
-        elif not line.strip():
-            continue
-        record = _parse_line(line, model, where, report, limits)
+    for number, where, data in json_objects(handle, name, report, limits, start_line):
+        record = _parse_object(data, model, where, report, limits)
         if record is not None:
             yield number, record
 
 
-def _numbered_lines(handle, limit: int) -> Iterator[tuple[int, int, Union[bytes, str], bool]]:
-    """``(line number, byte offset, line, too_long)``; a binary handle is read at most ``limit``
-    bytes at a time (see :func:`yuqing.importer.byte_lines`)."""
-    if isinstance(handle, (io.BufferedIOBase, io.RawIOBase)):
-        yield from byte_lines(handle, limit)
-        return
-    for number, line in enumerate(handle, start=1):  # text already in memory: its length is only checked
-        yield number, 0, ("" if len(line) > limit else line), len(line) > limit
-
-
-def _parse_line(line: str, model: type[M], where: str, report: ErrorReport, limits: ImportLimits) -> Optional[M]:
-    """One decoded line as a record, or ``None`` after reporting why it is not one."""
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        report(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
-        return None
-    except RecursionError:
-        report(f"{where}: not valid JSON (nested too deeply for the parser); the line was skipped")
-        return None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        report(f"{where}: not valid JSON ({exc})")
-        return None
-    if not isinstance(data, dict):
-        report(f"{where}: expected a JSON object, found {type(data).__name__}")
-        return None
+def _parse_object(data: dict[str, Any], model: type[M], where: str, report: ErrorReport,
+                  limits: ImportLimits) -> Optional[M]:
+    """One line's object as a record, or ``None`` after reporting why it is not one."""
     field = _surrogate_field(data)
     if field is not None:  # the field's own name may be the lone surrogate: shown as \ud800
         field = field.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -13,7 +13,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Optional, TypeVar
+from typing import Any, Literal, Optional, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,20 +23,7 @@ from yuqing.errors import RecordError
 DEFAULT_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
 # --- taxonomies (fixed label names, CONTRACT.md) -------------------------------------------------
-
-CATEGORIES = (
-    "natural_disaster", "public_safety", "traffic", "labor_dispute", "land_demolition",
-    "environment", "public_health", "property_management", "consumer_finance", "education",
-    "public_order", "public_service", "other",
-)
-SENTIMENTS = ("negative", "neutral", "positive")
-HARMFUL_TYPES = ("rumor", "fraud", "incitement", "privacy_leak")
-VULNERABLE_GROUPS = ("elderly", "child", "infant", "pregnant", "disabled", "patient")
-NEEDS = ("evacuation", "medical", "food_water", "power", "medicine", "shelter", "other")
-SEVERITIES = ("red", "orange", "yellow", "blue")  # 一级 … 四级, most severe first
-ALERT_STATES = ("new", "acknowledged", "dispatched", "resolved", "dismissed", "duplicate")
-OPEN_ALERT_STATES = ("new", "acknowledged", "dispatched")
-SOURCE_TYPES = ("news", "forum", "social", "rss", "hotline", "import")
+# Each spelled once, as the type the records validate against; the tuples are read from it.
 
 Category = Literal[
     "natural_disaster", "public_safety", "traffic", "labor_dispute", "land_demolition",
@@ -47,9 +34,19 @@ Sentiment = Literal["negative", "neutral", "positive"]
 HarmfulType = Literal["rumor", "fraud", "incitement", "privacy_leak"]
 Vulnerable = Literal["elderly", "child", "infant", "pregnant", "disabled", "patient"]
 Need = Literal["evacuation", "medical", "food_water", "power", "medicine", "shelter", "other"]
-Severity = Literal["red", "orange", "yellow", "blue"]
+Severity = Literal["red", "orange", "yellow", "blue"]  # 一级 … 四级, most severe first
 AlertState = Literal["new", "acknowledged", "dispatched", "resolved", "dismissed", "duplicate"]
 SourceType = Literal["news", "forum", "social", "rss", "hotline", "import"]
+
+CATEGORIES: tuple[str, ...] = get_args(Category)
+SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
+HARMFUL_TYPES: tuple[str, ...] = get_args(HarmfulType)
+VULNERABLE_GROUPS: tuple[str, ...] = get_args(Vulnerable)
+NEEDS: tuple[str, ...] = get_args(Need)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+ALERT_STATES: tuple[str, ...] = get_args(AlertState)
+OPEN_ALERT_STATES = ("new", "acknowledged", "dispatched")
+SOURCE_TYPES: tuple[str, ...] = get_args(SourceType)
 
 
 _frozen: Optional[datetime] = None
@@ -130,23 +127,22 @@ class Document(Record):
 # --- analysis -------------------------------------------------------------------------------------
 
 class Scored(BaseModel):
+    """A label and its probability; the subclasses hold the label to one taxonomy."""
+
     label: str
     score: float = Field(ge=0.0, le=1.0)
 
 
-class SentimentResult(BaseModel):
+class SentimentResult(Scored):
     label: Sentiment
-    score: float = Field(ge=0.0, le=1.0)
 
 
-class CategoryScore(BaseModel):
+class CategoryScore(Scored):
     label: Category
-    score: float = Field(ge=0.0, le=1.0)
 
 
-class HarmfulScore(BaseModel):
+class HarmfulScore(Scored):
     label: HarmfulType
-    score: float = Field(ge=0.0, le=1.0)
 
 
 class Rescue(BaseModel):

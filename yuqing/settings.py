@@ -1,9 +1,6 @@
 """Settings of the composition package: store, service, web UI, import, logging."""
-from yuqing.config import Setting
-
-
-def _positive(value):
-    return None if value > 0 else "must be greater than 0"
+from yuqing.config import Setting, not_negative, positive, zero_or_more
+from yuqing.records import SOURCE_TYPES
 
 
 def _users(value):
@@ -12,12 +9,7 @@ def _users(value):
     return check_users(value)
 
 
-def _not_negative_int(value):
-    return None if value >= 0 else "must be 0 or more"
-
-
-def _not_negative(value):
-    return None if value >= 0 else "must be 0 (keep forever) or a number of days"
+_keep_forever = zero_or_more("keep forever")
 
 
 def _storm_factor(value):
@@ -36,24 +28,24 @@ SETTINGS = [
     Setting("store.elasticsearch.index_prefix", "yuqing", "Prefix of every index and template the engine creates."),
     Setting("store.elasticsearch.shards", 1, "Primary shards of each monthly document index and of the analyses "
             "index (the index template); more shards spread a storm's writes over the nodes of a cluster. Applies "
-            "to indices created after the change.", type=int, check=_positive),
+            "to indices created after the change.", type=int, check=positive),
     Setting("store.elasticsearch.replicas", 0, "Replicas of every index the engine creates; 1 or more on a "
             "cluster of three nodes, so that a stopped node loses nothing and searches go on. Existing indices: "
-            "PUT /yuqing-*/_settings {\"number_of_replicas\": N}.", type=int, check=_not_negative_int),
+            "PUT /yuqing-*/_settings {\"number_of_replicas\": N}.", type=int, check=not_negative),
     Setting("store.elasticsearch.request_timeout", 30.0, "Seconds before an Elasticsearch request fails.",
-            type=float, check=_positive),
+            type=float, check=positive),
     Setting("store.elasticsearch.retry_max_seconds", 300.0, "Longest wait between retries while Elasticsearch "
-            "is unreachable; accepted documents wait in the local spool meanwhile.", type=float, check=_positive),
+            "is unreachable; accepted documents wait in the local spool meanwhile.", type=float, check=positive),
     Setting("store.batch_size", 2000, "Documents written per transaction or bulk request.", type=int,
-            check=_positive),
+            check=positive),
     Setting("store.retention_days", 365, "Days documents and their analyses are kept after they were collected "
             "(or published, when the source gave no collection time); older ones are deleted by the service's "
-            "daily purge and by `yuqing purge`. 0 keeps them forever.", type=int, check=_not_negative),
+            "daily purge and by `yuqing purge`. 0 keeps them forever.", type=int, check=_keep_forever),
     # requests for help (personal data)
     Setting("rescue.retention_days", 30, "Days the personal data of a request for help (phones, names, addresses, "
             "ID numbers) is kept after the request was last seen; then it is erased from the request and masked "
             "in the alert built from it, keeping street, needs, counts and times for statistics. 0 keeps it "
-            "forever.", type=int, check=_not_negative),
+            "forever.", type=int, check=_keep_forever),
     # storm mode (平急转换): everything it changes, in one place (read through yuqing/storm.py)
     Setting("storm.keywords", ["求救", "被困", "救援"], "While storm mode is on, the search and social sources also "
             "search these words, after the event's own keywords and places (given when switching on: `yuqing desk "
@@ -62,15 +54,15 @@ SETTINGS = [
             "multiplied by this (0.2: a source crawled every 10 minutes is crawled every 2), and each source is "
             "crawled once at once.", type=float, check=_storm_factor),
     Setting("storm.min_crawl_interval", 30, "The shortest crawl interval storm mode makes, in seconds (politeness to "
-            "the sites); a source whose own interval is shorter keeps it.", type=int, check=_positive),
+            "the sites); a source whose own interval is shorter keeps it.", type=int, check=positive),
     Setting("storm.auto_on_red_warning", True, "Switch storm mode on by itself (audited as `system`) when a red "
             "natural-disaster alert is raised; requests for help, rumours and frauds do not count as a warning. "
             "Storm mode is never switched off by itself.", type=bool),
     Setting("storm.auto_requests", 10, "Switch storm mode on by itself when this many new requests for help reach "
             "the desk's board within `storm.auto_minutes` (counted since the last switch); 0 turns this off.",
-            type=int, check=lambda v: None if v >= 0 else "must be 0 (off) or a number of requests"),
+            type=int, check=zero_or_more("off")),
     Setting("storm.auto_minutes", 10.0, "The window of `storm.auto_requests`, in minutes.", type=float,
-            check=_positive),
+            check=positive),
     Setting("storm.desk_contacts", [], "The desk (救援台): contacts (e-mail addresses; phone numbers or user ids for "
             "chat @-mentions) that get every request for help and every disaster rumour or fraud card while storm "
             "mode is on, whatever its severity or route; personal data masked as in every notification.",
@@ -79,18 +71,18 @@ SETTINGS = [
             "while storm mode is on; empty: every configured notifier.", type=list),
     # service
     Setting("service.timezone", "Asia/Shanghai", "Zone for schedules and for times without an offset."),
-    Setting("service.analyze_interval", 30, "Seconds between runs of the analysis stage.", type=int, check=_positive),
-    Setting("service.cluster_interval", 300, "Seconds between re-clustering runs.", type=int, check=_positive),
+    Setting("service.analyze_interval", 30, "Seconds between runs of the analysis stage.", type=int, check=positive),
+    Setting("service.cluster_interval", 300, "Seconds between re-clustering runs.", type=int, check=positive),
     Setting("service.alert_interval", 30, "Seconds between evaluations of the alert rules.", type=int,
-            check=_positive),
+            check=positive),
     Setting("service.calendar_interval", 86400, "Seconds between runs of the calendar warning job.", type=int,
-            check=_positive),
+            check=positive),
     Setting("service.purge_interval", 86400, "Seconds between runs of the retention purge (store.retention_days, "
-            "rescue.retention_days); the job is left out when both are 0.", type=int, check=_positive),
+            "rescue.retention_days); the job is left out when both are 0.", type=int, check=positive),
     Setting("service.misfire_grace_seconds", 60, "A job that missed its time by less than this still runs.",
-            type=int, check=_positive),
+            type=int, check=positive),
     Setting("service.retry_seconds", 60, "After a failed run, how long before the job is tried again.", type=int,
-            check=_positive),
+            check=positive),
     Setting("service.demo", False, "Serve the bundled replay site and crawl it (the demo of `make run`).",
             type=bool),
     # web
@@ -108,10 +100,10 @@ SETTINGS = [
     Setting("web.session_hours", 12.0, "How long a sign-in at /login (or with ?token=) lasts. The session "
             "cookie is signed with the key in the environment variable YUQING_SESSION_SECRET; without it a "
             "random key is made at each start, so restarting the service signs everyone out.",
-            type=float, check=_positive),
+            type=float, check=positive),
     Setting("web.refresh_seconds", 30, "How often the alert queue page asks the service for new alerts (it "
             "shows a banner with the count and keeps the analyst's place; it never reloads by itself).",
-            type=int, check=_positive),
+            type=int, check=positive),
     # import
     Setting("import.columns", {"id": ["id", "编号", "工单号"], "text": ["text", "内容", "诉求内容", "正文"],
                                "published_at": ["published_at", "时间", "来电时间", "发布时间"],
@@ -121,7 +113,7 @@ SETTINGS = [
             "wins. A row without an id gets one from the file name and its content.", type=dict),
     Setting("import.source", "import", "The `source` given to imported documents that have none."),
     Setting("import.source_type", "import", "The `source_type` given to imported documents that have none.",
-            choices=("news", "forum", "social", "rss", "hotline", "import")),
+            choices=SOURCE_TYPES),
     # logging
     Setting("log.level", "INFO", "Logging level.", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     Setting("log.file", "", "Also write the log to this file (rotated daily); empty for stderr only.", type="path"),

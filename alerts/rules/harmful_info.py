@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from alerts.rules import RULE_TYPES
 from alerts.rules.base import EvalContext, Finding, Rule, short
+from yuqing.records import SEVERITIES
 
 NAMES = {"rumor": "谣言", "fraud": "诈骗", "incitement": "煽动", "privacy_leak": "隐私泄露"}
 
@@ -16,7 +17,7 @@ class HarmfulInfoRule(Rule):
     summary = "rumours, fraud, incitement, privacy leaks above a score"
     options = {"types": {"type": "array", "items": {"enum": list(NAMES)}},
                "min_score": {"type": "number", "minimum": 0, "maximum": 1},
-               "type_severity": {"type": "object", "additionalProperties": {"enum": ["red", "orange", "yellow", "blue"]}},
+               "type_severity": {"type": "object", "additionalProperties": {"enum": list(SEVERITIES)}},
                "group_by": {"enum": ["street", "incident", "none"]}}
 
     def evaluate(self, ctx: EvalContext) -> list[Finding]:

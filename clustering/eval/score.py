@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+# The storm posts, the JSONL reader and the subprocess run are the text-analysis evaluation's.
+from nlp.eval.score import cohen_kappa, documents as posts, read_jsonl, run_yuqing
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "labels" / "henan_events.jsonl"
@@ -35,11 +34,6 @@ NOISE = "noise"
 DEV_BUCKETS = 60
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def split_of(row: dict) -> str:
     key = f"event:{row['event']}" if row["event"] != NOISE else f"noise:{row['id']}"
     return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 100 < DEV_BUCKETS else "test"
@@ -47,15 +41,6 @@ def split_of(row: dict) -> str:
 
 def split_labels(split: str, labels: Path = LABELS) -> list[dict]:
     return [row for row in read_jsonl(labels) if split == "all" or split_of(row) == split]
-
-
-def posts(ids: list[str]) -> list[dict]:
-    """The posts (read from ../shared/data, never from the repository) as contract documents."""
-    from nlp.eval.label import load_posts
-
-    found = load_posts()
-    return [{"id": i, "text": found[i]["text"], "published_at": found[i]["published_at"], "source": "henan2021",
-             "source_type": "social", "url": found[i]["url"]} for i in ids]
 
 
 def bcubed(gold: list, pred: list) -> tuple[float, float, float]:
@@ -73,20 +58,10 @@ def gold_groups(rows: list[dict]) -> list:
     return [None if r["event"] == NOISE else r["event"] for r in rows]
 
 
-def run_cluster(docs: list[dict], overrides: list[str], config: str) -> tuple[dict[str, object], float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        src, out = Path(tmp) / "docs.jsonl", Path(tmp) / "assign.jsonl"
-        src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-        command = [sys.executable, "-m", "yuqing", "--config", config, "cluster", "--input", str(src),
-                   "--output", str(out)]
-        for item in overrides:
-            command += ["-s", item]
-        started = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        seconds = time.perf_counter() - started
-        if done.returncode != 0:
-            raise SystemExit(f"yuqing cluster exited {done.returncode}:\n{done.stderr[-2000:]}")
-        return {r["id"]: r["incident"] for r in read_jsonl(out)}, seconds
+def run_cluster(docs: list[dict], overrides: list[str], config: str | None) -> tuple[dict[str, object], float]:
+    """``yuqing cluster`` on the posts; each post's incident by id and the wall time in seconds."""
+    rows, seconds = run_yuqing("cluster", docs, overrides, config)
+    return {r["id"]: r["incident"] for r in rows}, seconds
 
 
 def figures(gold: list, pred: list) -> dict:
@@ -126,8 +101,6 @@ def score(rows: list[dict], predicted: dict[str, object], texts: dict[str, str])
 def agreement(primary: list[dict], second: list[dict]) -> dict:
     """The two labellers on the posts both labelled: BCubed of one against the other (symmetric F1)
     and Cohen's kappa of the noise/event decision."""
-    from nlp.eval.score import cohen_kappa
-
     first = {r["id"]: r["event"] for r in primary}
     shared = [r for r in second if r["id"] in first]
     a = [None if first[r["id"]] == NOISE else "a:" + first[r["id"]] for r in shared]
@@ -155,12 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows = split_labels(args.split, args.labels)
         docs = posts([r["id"] for r in rows])
-        with tempfile.TemporaryDirectory() as tmp:
-            config = args.config
-            if config is None:
-                config = os.path.join(tmp, "empty.yaml")
-                Path(config).write_text("{}\n", encoding="utf-8")
-            predicted, seconds = run_cluster(docs, args.overrides, config)
+        predicted, seconds = run_cluster(docs, args.overrides, args.config)
         result = score(rows, predicted, {d["id"]: d["text"] for d in docs})
         result.update(split=args.split, cluster_seconds=round(seconds, 1))
     print(json.dumps(result, ensure_ascii=False, indent=None if args.format == "json" else 1))

@@ -34,6 +34,7 @@ def phone_hash(digits: str) -> str:
 
 
 def read_jsonl(path: Path) -> list[dict]:
+    """The rows of a JSONL file of our own (labels, the engine's output): trusted, read whole."""
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
@@ -45,26 +46,37 @@ def split_labels(split: str, labels_path: Path = LABELS) -> list[dict]:
 
 
 def documents(ids: list[str]) -> list[dict]:
+    """The posts (read from ../shared/data, never from the repository) as contract documents."""
     posts = labelling.load_posts()
     return [{"id": i, "text": posts[i]["text"], "published_at": posts[i]["published_at"], "source": "henan2021",
              "source_type": "social", "url": posts[i]["url"]} for i in ids]
 
 
-def run_analyze(docs: list[dict], overrides: list[str], config: str | None) -> tuple[dict[str, dict], float]:
-    """``yuqing analyze`` on the documents; analyses by id and the wall time in seconds."""
+def run_yuqing(command: str, docs: list[dict], overrides: list[str], config: str | None) -> tuple[list[dict], float]:
+    """``yuqing COMMAND --input … --output …`` on the documents, in a subprocess as a user runs it: the
+    output rows and the wall time in seconds. Without ``config``, an empty file (the declared
+    defaults), never the checkout's demo config.yaml."""
     with tempfile.TemporaryDirectory() as tmp:
-        src, out = Path(tmp) / "docs.jsonl", Path(tmp) / "analysis.jsonl"
+        src, out = Path(tmp) / "docs.jsonl", Path(tmp) / "out.jsonl"
+        if config is None:
+            config = os.path.join(tmp, "empty.yaml")
+            Path(config).write_text("{}\n", encoding="utf-8")
         src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-        command = [sys.executable, "-m", "yuqing"] + (["--config", config] if config else []) + ["analyze",
-                   "--input", str(src), "--output", str(out)]
+        argv = [sys.executable, "-m", "yuqing", "--config", config, command, "--input", str(src), "--output", str(out)]
         for item in overrides:
-            command += ["-s", item]
+            argv += ["-s", item]
         started = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - started
         if done.returncode != 0:
-            raise SystemExit(f"yuqing analyze exited {done.returncode}:\n{done.stderr[-2000:]}")
-        return {row["id"]: row for row in read_jsonl(out)}, seconds
+            raise SystemExit(f"yuqing {command} exited {done.returncode}:\n{done.stderr[-2000:]}")
+        return read_jsonl(out), seconds
+
+
+def run_analyze(docs: list[dict], overrides: list[str], config: str | None) -> tuple[dict[str, dict], float]:
+    """``yuqing analyze`` on the documents; analyses by id and the wall time in seconds."""
+    rows, seconds = run_yuqing("analyze", docs, overrides, config)
+    return {row["id"]: row for row in rows}, seconds
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -186,12 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.limit:
         gold = gold[:args.limit]
     docs = documents([row["id"] for row in gold])
-    with tempfile.TemporaryDirectory() as tmp:
-        config = args.config
-        if config is None:
-            config = os.path.join(tmp, "empty.yaml")
-            Path(config).write_text("{}\n", encoding="utf-8")
-        predicted, seconds = run_analyze(docs, args.overrides, config)
+    predicted, seconds = run_analyze(docs, args.overrides, args.config)
     result = score(gold, predicted, {d["id"]: d["text"] for d in docs})
     result["split"] = args.split
     result["analyze_seconds"] = round(seconds, 1)

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nlp.backbone.prepare import default_cache
+from nlp.backbone.convert import default_cache
 
 MAX_CHARS = 256  # first 256 characters: enough for the label, bounded training time
 

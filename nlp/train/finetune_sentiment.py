@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     from tokenizers import Tokenizer
     from transformers import BertModel
 
-    from nlp.backbone.prepare import prepare
+    from nlp.backbone.convert import prepare
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train-rows", type=int, default=2000)

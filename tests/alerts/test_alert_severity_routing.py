@@ -5,7 +5,7 @@ from alerts.severity import grade, higher
 
 def test_base_colour_kept_without_aggravating_evidence():
     severity, reasons = grade("yellow", {"volume": 3})
-    assert severity == "yellow" and reasons == ["基础级别 黄色(三级)"]
+    assert severity == "yellow" and reasons == ["基础级别 黄色（三级）"]
 
 
 def test_each_factor_raises_one_step_at_most_two():
@@ -13,7 +13,7 @@ def test_each_factor_raises_one_step_at_most_two():
     severity, reasons = grade("blue", {"volume": 80, "growth": 6.0, "vulnerable": 2, "calendar_sensitivity": 2})
     assert severity == "orange"  # two steps at most
     assert any("规模大" in r for r in reasons) and any("弱势人群" in r for r in reasons)
-    assert any("敏感时间窗口" in r for r in reasons) and reasons[-1] == "升至 橙色(二级)"
+    assert any("敏感时间窗口" in r for r in reasons) and reasons[-1] == "升至 橙色（二级）"
 
 
 def test_ceiling_and_case_outcome():

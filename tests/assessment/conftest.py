@@ -1,21 +1,7 @@
-"""Make ``import assessment`` find the package, not this test folder; the ``config`` fixture.
-
-tests/conftest.py puts ``tests/`` first on ``sys.path``, where this folder (named like the package)
-would be picked up as an empty namespace package; the repository root must come first.
-"""
-import sys
-from pathlib import Path
-
+"""The ``config`` fixture of the assessment tests."""
 import pytest
 
-ROOT = str(Path(__file__).resolve().parents[2])
-if sys.path[0] != ROOT:
-    sys.path.insert(0, ROOT)
-module = sys.modules.get("assessment")
-if module is not None and getattr(module, "__file__", None) is None:  # a namespace stand-in
-    del sys.modules["assessment"]
-
-from yuqing.config import load_config  # noqa: E402
+from yuqing.config import load_config
 
 
 @pytest.fixture

