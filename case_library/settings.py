@@ -15,11 +15,11 @@ SETTINGS = [
     Setting("cases.semantic_floor", 0.75, "Cosine similarity that counts as no similarity at all (e5 "
             "embeddings of unrelated Chinese texts are still about 0.75 apart).", type=float, check=unit),
     Setting("cases.include_drafts", False, "Show draft cases (not reviewed yet) in searches.", type=bool),
-    # Which precedents an incident is offered (its page, the case_match rule). Off and 0 until they
-    # are chosen on judged pairs of real incidents (case_library/eval/GUIDELINES.md).
-    Setting("cases.require_category", False, "Offer an incident only past cases of its risk category (its "
+    # Which precedents an incident is offered (its page, the case_match rule): chosen on the dev
+    # incidents of judged real pairs (python -m case_library.eval.judged --choose; README "Precedents").
+    Setting("cases.require_category", True, "Offer an incident only past cases of its risk category (its "
             "classifier's category, or the categories its words point at when it has none).", type=bool),
-    Setting("cases.require_kind", False, "Offer an incident only past cases of the same kind of event "
+    Setting("cases.require_kind", True, "Offer an incident only past cases of the same kind of event "
             "(内涝, 欠薪, 噪音, 谣言, …: case_library.retrieval.EVENT_KINDS, from the case's title, keywords and "
             "risk types and the incident's label, keywords and posts).", type=bool),
     Setting("cases.min_score", 0.0, "Lowest similarity score (0 to 1, category and place bonuses included) "

@@ -79,6 +79,25 @@ def build(incidents: list[RealIncident], library: CaseLibrary, top: int, lexical
     return pool, scores, records
 
 
+def real_incidents(weibo21: int = 25) -> list[RealIncident]:
+    """Every incident of the pool: the storm events, the demo's, ``weibo21`` Weibo21 posts per split."""
+    return [*storm_incidents("dev"), *storm_incidents("test"), *demo_incidents(),
+            *weibo21_incidents("dev", weibo21), *weibo21_incidents("test", weibo21)]
+
+
+def library_store(incidents: list[RealIncident], folder: str):
+    """A fresh embedded store in ``folder`` with the starter cases and the incidents' posts (the
+    retriever reads an incident's posts for its kinds of event)."""
+    from yuqing.storage import open_store
+
+    config = load_config(None, [f"store.path={folder}/cases.sqlite"])
+    store = open_store(config)
+    CaseLibrary.from_config(config, store)  # loads the starter cases
+    store.put_documents([parse_record(Document, d) for item in incidents for d in item.docs])
+    store.flush()
+    return store
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m case_library.eval.pool", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for precedent_pool/ and precedent_scores/ "
@@ -93,18 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     if (Path(__file__).resolve().parents[2] / ".git").exists() and \
             Path(__file__).resolve().parents[2] in [args.out.resolve(), *args.out.resolve().parents]:
         parser.error("--out is inside the repository; the pool holds post texts, write it outside")
-    incidents = [*storm_incidents("dev"), *storm_incidents("test"), *demo_incidents(),
-                 *weibo21_incidents("dev", args.weibo21), *weibo21_incidents("test", args.weibo21)]
-    from yuqing.storage import open_store
-
+    incidents = real_incidents(args.weibo21)
     with tempfile.TemporaryDirectory() as tmp:
-        config = load_config(None, [f"store.path={tmp}/cases.sqlite"])
-        store = open_store(config)
-        library = CaseLibrary.from_config(config, store)
-        store.flush()
-        # the posts too: the retriever reads an incident's posts for its kinds of event
-        store.put_documents([parse_record(Document, d) for item in incidents for d in item.docs])
-        store.flush()
+        store = library_store(incidents, tmp)
+        library = CaseLibrary.from_config(load_config(None, [f"store.path={tmp}/cases.sqlite"]), store)
         pool, scores, records = build(incidents, library, args.top, args.lexical, args.extra, args.seed)
         store.close()
     for folder, name, rows in (("precedent_pool", "pairs.jsonl", pool), ("precedent_scores", "pairs.jsonl", scores),
