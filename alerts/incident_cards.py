@@ -22,6 +22,7 @@ finding for A updates the surviving card instead of opening another.
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
@@ -94,12 +95,48 @@ def note_split(store, incident_id: str, into: str, posts: int, *, by: str, now: 
         modify(store, card.id, line)
 
 
-def _fold(store, folded: Alert, survivor: Alert, other_id: str, keep_id: str, by: str, now: datetime) -> None:
+def fold_post_cards(store, book, incidents: list, now: datetime, by: str = "system") -> list[str]:
+    """Fold into an incident's card the open cards raised on its posts before it had one.
+
+    A keyword, a harmful post or a street's frequency fires on posts as they come; the incident
+    those posts belong to often forms a cycle or two later. Once the incident has its card
+    (``incident:ID``), an open card that names no incident and most of whose posts are the
+    incident's is folded into it, as in a merge: closed as 重复 (``duplicate_of``), its posts,
+    reasons and colour carried over, a line in both histories. Requests for help keep their own
+    card (the desk works them one by one), cards without posts (calendar windows) stay. Looks at the
+    incidents updated this cycle only. Returns the ids of the cards folded.
+    """
+    cards = {inc.id: book.open_id(incident_key(inc.id)) for inc in incidents}
+    owner = {d: inc.id for inc in incidents if cards.get(inc.id) for d in inc.doc_ids}
+    if not owner:
+        return []
+    folded: list[str] = []
+    for card in store.find_records("alerts", {"state": list(OPEN_ALERT_STATES)}, order_by="created_at"):
+        if (card.incident_id or not card.doc_ids or getattr(card, "desk_topic", None) == "rescue"
+                or str(_key(card) or "").startswith("incident:")):
+            continue
+        top, count = Counter(owner.get(d) for d in card.doc_ids).most_common(1)[0]
+        if top is None or count * 2 <= len(card.doc_ids):
+            continue
+        survivor = store.get_record("alerts", cards[top])
+        if survivor is None or survivor.state not in OPEN_ALERT_STATES:
+            continue
+        _fold(store, card, survivor, top, top, by, now,
+              close_note=f"本预警的帖子属于事件 {top}：并入该事件的预警 {survivor.id}",
+              absorb_note=f"预警 {card.id}（{card.title}）的帖子属于本事件：并入本卡")
+        folded.append(card.id)
+    if folded:
+        cards_moved(store)
+    return folded
+
+
+def _fold(store, folded: Alert, survivor: Alert, other_id: str, keep_id: str, by: str, now: datetime,
+          close_note: Optional[str] = None, absorb_note: Optional[str] = None) -> None:
     def close(alert: Alert) -> Optional[Alert]:
         if alert.state not in OPEN_ALERT_STATES:
             return None
         record_change(alert, by, alert.state, "duplicate",
-                      f"事件 {other_id} 已人工并入 {keep_id}：本预警并入预警 {survivor.id}", now)
+                      close_note or f"事件 {other_id} 已人工并入 {keep_id}：本预警并入预警 {survivor.id}", now)
         alert.state = "duplicate"
         setattr(alert, "duplicate_of", survivor.id)
         return alert
@@ -117,7 +154,8 @@ def _fold(store, folded: Alert, survivor: Alert, other_id: str, keep_id: str, by
         setattr(alert, "rules", list(reasons))
         raised = f"；级别由 {name(before)} 升至 {name(alert.severity)}" if alert.severity != before else ""
         record_change(alert, by, alert.state, alert.state,
-                      f"事件 {other_id} 已人工并入 {keep_id}：并入其预警 {folded.id}（{folded.title}）{raised}", now)
+                      (absorb_note or f"事件 {other_id} 已人工并入 {keep_id}：并入其预警 {folded.id}（{folded.title}）")
+                      + raised, now)
         alert.incident_id = keep_id
         setattr(alert, "dedup_key", incident_key(keep_id))
         setattr(alert, "updated_at", now.isoformat())

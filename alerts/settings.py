@@ -37,9 +37,9 @@ SETTINGS = [
     Setting("alerts.pending_minutes", 360, "How long a stored document without an analysis is waited for before "
             "rules see it on its text alone.", type=int, check=positive),
     Setting("alerts.one_card_per_incident", True, "Every rule that fires on an incident (growth, sentiment "
-            "shift, precedent, harmful posts or keywords grouped by incident) updates one card for that incident, "
-            "with every rule's reasons and the strongest colour, instead of a card per rule. Requests for help keep "
-            "a card each.", type=bool),
+            "shift, precedent), and every rule whose posts mostly belong to one incident (a keyword, harmful posts, a "
+            "street's frequency), updates one card for that incident, with every rule's reasons and the strongest "
+            "colour, instead of a card per rule. Requests for help keep a card each.", type=bool),
     Setting("alerts.realert_minutes", 60, "An open alert updated with new evidence is notified again only after "
             "this long (or at once when its severity rises). A rule may set its own `realert_minutes`.",
             type=int, check=positive),

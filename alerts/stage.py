@@ -23,8 +23,9 @@ from alerts.dedup import AlertBook, Outcome, dedup_key
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
 from alerts.event_requests import attach_requests
+from alerts.incident_cards import fold_post_cards
 from alerts.requests import keep_requests
-from alerts.rules.base import EvalContext, Finding, Item, Rule
+from alerts.rules.base import EvalContext, Finding, Item, Rule, join_incidents
 from alerts.rules.case_match import similar
 from alerts.schema import load_rules
 from alerts.severity import grade
@@ -106,7 +107,10 @@ class AlertEngine:
         ctx = EvalContext(now=now, items=items, incidents=incidents, state=state, store=self.store,
                           calendar=self.calendar, cases=self.cases, sources=sources,
                           cache=self.cache if cache is None else cache, storm=self.storm())
-        return rule.evaluate(ctx)
+        findings = rule.evaluate(ctx)
+        if self.config["alerts.one_card_per_incident"]:
+            join_incidents(ctx, findings)  # a rule firing on posts joins their event's card
+        return findings
 
     def raise_finding(self, rule: Rule, finding: Finding, now: datetime) -> Outcome:
         """Grade, enrich, de-duplicate, route and queue the notification of one finding.
@@ -271,13 +275,14 @@ class AlertStage(Stage):
         for key, state in states.items():  # remembered only once the alerts are written
             self._save_state(key, state)
         listed = _requests_on_event_cards(self.engine, all_requests, batch, now, report)
+        folded = _fold_post_cards(self.engine, batch, now, report)
         self.store.set_state(CURSOR_KEY, batch.cursor)
         escalated = self.engine.escalate_overdue(now)
         delivered = self.engine.dispatcher.deliver_pending(now)
         report.created = events.get("created", 0)
         report.extra = {"events": events, "escalated": escalated, "delivery": delivered, "waiting": batch.waiting,
                         "incidents": len(batch.incidents), "rules": len(self.engine.rules),
-                        "requests_on_event_cards": listed}
+                        "requests_on_event_cards": listed, "cards_folded_into_incidents": folded}
         report.detail = (f"{len(self.engine.rules)} rules, {events.get('created', 0)} new alerts, "
                          f"{events.get('raised', 0) + events.get('updated', 0)} updated, {escalated} escalated, "
                          f"{delivered['sent']} sent, {delivered['pending']} deliveries pending")
@@ -306,6 +311,19 @@ def desk_topic(finding: Finding) -> Optional[str]:
     if harmful in ("rumor", "fraud") and finding.category == "natural_disaster":
         return harmful
     return None
+
+
+def _fold_post_cards(engine: AlertEngine, batch, now: datetime, report: StageReport) -> int:
+    """Cards raised on posts before their incident had a card join it (:func:`alerts.incident_cards.
+    fold_post_cards`); only with one card per incident."""
+    if not engine.config["alerts.one_card_per_incident"] or not batch.incidents:
+        return 0
+    try:
+        return len(fold_post_cards(engine.store, engine.book, batch.incidents, now))
+    except Exception as exc:  # folding must not stop alerting: the cards stay as they are
+        log.exception("folding cards into their incident's card failed: %s", exc)
+        report.errors += 1
+        return 0
 
 
 def _requests_on_event_cards(engine: AlertEngine, requests: list, batch, now: datetime, report: StageReport) -> int:

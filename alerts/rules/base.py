@@ -9,6 +9,7 @@ incremental.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
@@ -239,3 +240,30 @@ def short(text: str, limit: int = 60) -> str:
     line = " ".join((text or "").split())
     line = mask_text(line)
     return line if len(line) <= limit else line[:limit] + "…"
+
+
+def incident_owners(ctx: "EvalContext") -> dict[str, str]:
+    """Post id -> incident id, for the posts of the incidents updated this cycle and the new posts."""
+    owner = {doc_id: inc.id for inc in ctx.incidents for doc_id in inc.doc_ids}
+    owner.update({i.doc.id: i.incident_id for i in ctx.items if i.incident_id})
+    return owner
+
+
+def incident_of(doc_ids: list[str], owner: dict[str, str]) -> Optional[str]:
+    """The incident most of the posts belong to (then the finding joins that incident's card), else ``None``."""
+    top = Counter(owner.get(d) for d in doc_ids).most_common(1)
+    if top and top[0][0] is not None and top[0][1] * 2 > len(doc_ids):
+        return top[0][0]
+    return None
+
+
+def join_incidents(ctx: "EvalContext", findings: list[Finding]) -> list[Finding]:
+    """Give a finding that names no incident the incident most of its posts belong to, so a rule that
+    fires on posts (a keyword, a harmful post, a street's frequency) joins its event's one card.
+    Requests for help keep their own card (the desk works them one by one)."""
+    loose = [f for f in findings if f.incident_id is None and f.rescue_request is None and f.doc_ids]
+    if loose:
+        owner = incident_owners(ctx)
+        for finding in loose:
+            finding.incident_id = incident_of(finding.doc_ids, owner)
+    return findings

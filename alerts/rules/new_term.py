@@ -1,11 +1,9 @@
 """``new_term``: a term never seen before in a street or category over the look-back (新词)."""
 from __future__ import annotations
 
-from collections import Counter
-from typing import Optional
 
 from alerts.rules import RULE_TYPES
-from alerts.rules.base import EvalContext, Finding, Item, Rule, short
+from alerts.rules.base import EvalContext, Finding, Item, Rule, incident_of, incident_owners, short
 
 DAY = 86400
 #: the storm's words remembered at most (the newest kept)
@@ -75,7 +73,7 @@ class NewTermRule(Rule):
             fresh.pop(key, None)
             seen[key.split("|", 1)[0]][term] = today
         self._prune(seen, fresh, today, lookback)
-        owner = _owners(ctx)
+        owner = incident_owners(ctx)
         return [self._finding(topic, lookback, owner) for topic in _topics(found)]
 
     @staticmethod
@@ -86,7 +84,7 @@ class NewTermRule(Rule):
         words = "".join(f"「{term}」" for _, _, term, _ in topic)
         return Finding(dedup_key=key, title=f"{item.street or ''} 新出现{words}".strip(),
                        summary=short(item.content, 120), doc_ids=ids, street=item.street, category=item.category,
-                       evidence={"volume": len(ids)}, incident_id=_incident_of(ids, owner),
+                       evidence={"volume": len(ids)}, incident_id=incident_of(ids, owner),
                        reasons=[f"「{term}」此前 {lookback} 天未在{place}出现，现有 {len(doc_ids)} 篇"
                                 for _, _, term, doc_ids in topic])
 
@@ -146,18 +144,3 @@ def _storm_post(item: Item) -> bool:
     if analysis is None:
         return False
     return bool(analysis.rescue and analysis.rescue.is_request) or analysis.top_category == "natural_disaster"
-
-
-def _owners(ctx: EvalContext) -> dict[str, str]:
-    """Post id -> incident id, for the posts of the incidents updated this cycle and the new posts."""
-    owner = {doc_id: inc.id for inc in ctx.incidents for doc_id in inc.doc_ids}
-    owner.update({i.doc.id: i.incident_id for i in ctx.items if i.incident_id})
-    return owner
-
-
-def _incident_of(doc_ids: list[str], owner: dict[str, str]) -> Optional[str]:
-    """The incident most of the posts belong to (then the finding joins that incident's card), else ``None``."""
-    top = Counter(owner.get(d) for d in doc_ids).most_common(1)
-    if top and top[0][0] is not None and top[0][1] * 2 > len(doc_ids):
-        return top[0][0]
-    return None

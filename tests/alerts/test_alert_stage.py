@@ -432,3 +432,53 @@ def test_a_new_term_in_an_incidents_posts_joins_the_incidents_card(store, make_s
     stage.run_once(now=T0 + timedelta(minutes=1))
     [card] = alerts_of(store)
     assert card.dedup_key == "incident:inc4" and set(card.rules) == {"grow", "words"}
+
+
+GATHER = {"name": "gather", "type": "keyword", "severity": "orange", "options": {"words": ["堵路"]}}
+
+
+def test_a_keyword_on_an_incidents_posts_joins_the_incidents_card(store, make_stage):
+    """A rule grouping by street fires on posts of an incident that already has a card: one card."""
+    stage = make_stage([GROWTH, GATHER])
+    news = put(store, "鑫达电子厂拖欠工资，工人在厂门口聚集", category="labor_dispute")
+    store.put_records("incidents", [_event("inc5", [news.id], T0)])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    angry = put(store, "鑫达电子厂工人说明天去堵路讨薪", at=T0 + timedelta(minutes=2), category="labor_dispute")
+    store.put_records("incidents", [_event("inc5", [news.id, angry.id], T0 + timedelta(minutes=2))])
+    store.flush()
+    stage.run_once(now=T0 + timedelta(minutes=3))
+    [card] = alerts_of(store)
+    assert card.dedup_key == "incident:inc5" and set(card.rules) == {"grow", "gather"}
+    assert card.severity in ("orange", "red") and angry.id in card.doc_ids
+
+
+def test_a_card_raised_before_its_incident_formed_folds_into_the_incidents_card(store, make_stage):
+    """Posts fire a keyword card first; a cycle later clustering makes them an incident with a card of
+    its own: the keyword card is folded into it (closed as 重复, its posts, reasons and colour kept),
+    a request for help keeps its own card, and a card on other posts stays."""
+    stage = make_stage([GROWTH, GATHER, {"name": "rescue", "type": "rescue_request"}])
+    angry = put(store, "鑫达电子厂工人说明天去堵路讨薪", category="labor_dispute")
+    elsewhere = put(store, "西乡有人喊去堵路", category="public_order", street="西乡街道")
+    plea = put(store, "京广路隧道北口被困三人，电话13800002222", rescue=TRAPPED, category="natural_disaster")
+    stage.run_once(now=T0 + timedelta(minutes=1))
+    before = {a.rule: a for a in alerts_of(store)}
+    assert {a.dedup_key.split(":")[0] for a in before.values()} >= {"gather", "rescue"}
+    street_card = next(a for a in alerts_of(store, rule="gather") if angry.id in a.doc_ids)
+    assert street_card.incident_id is None and elsewhere.id not in street_card.doc_ids
+    news = put(store, "鑫达电子厂拖欠工资三个月", at=T0 + timedelta(minutes=2), category="labor_dispute")
+    store.put_records("incidents", [_event("inc6", [angry.id, news.id, plea.id], T0 + timedelta(minutes=2))])
+    store.flush()
+    report = stage.run_once(now=T0 + timedelta(minutes=3))
+    assert report.extra["cards_folded_into_incidents"] == 1
+    folded = store.get_record("alerts", street_card.id)
+    [card] = alerts_of(store, rule="grow")
+    assert folded.state == "duplicate" and folded.duplicate_of == card.id and "inc6" in folded.history[-1].note
+    assert card.dedup_key == "incident:inc6" and {"grow", "gather"} <= set(card.rules)
+    assert angry.id in card.doc_ids and card.severity in ("orange", "red")
+    assert street_card.id in card.history[-1].note
+    open_now = [a for a in alerts_of(store) if a.state == "new"]
+    assert any(a.rule == "rescue" for a in open_now)  # the request keeps its own card
+    assert any(a.rule == "gather" and elsewhere.id in a.doc_ids for a in open_now)  # other posts: their card stays
+    stage.run_once(now=T0 + timedelta(minutes=4))
+    assert store.get_record("alerts", street_card.id).state == "duplicate"
