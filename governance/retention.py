@@ -39,11 +39,15 @@ from yuqing.storage.base import Store
 log = logging.getLogger(__name__)
 
 #: Fields of a request for help that hold personal data: emptied, never masked in place.
+#: ``split_phones`` maps a phone to the row it was split off to: the phone is its key, so it goes whole
+#: (with the phones gone nothing is routed by them any more).
 PERSONAL_FIELDS = ("phones", "address", "addresses", "name", "names", "contact", "contacts", "id_number",
-                   "id_numbers")
-#: Fields a purged request keeps as they are (the statistics); any other field is kept masked.
+                   "id_numbers", "split_phones")
+#: Fields a purged request keeps as they are (the statistics, and the desk's lineage of merged and
+#: split rows: row and post ids); any other field is kept masked.
 KEPT_FIELDS = ("id", "request_id", "alert_id", "doc_ids", "safe_doc_ids", "street", "district", "people_count",
-               "vulnerable", "needs", "urgency", "status", "first_seen", "last_seen", "personal_purged_at")
+               "vulnerable", "needs", "urgency", "status", "first_seen", "last_seen", "personal_purged_at",
+               "merged_into", "merged_from", "split_from", "split_docs", "status_times")
 #: Text fields of an alert that may quote a request for help or a deleted document.
 ALERT_TEXT_FIELDS = ("title", "summary", "reasons", "history")
 PAGE = 1000
@@ -190,7 +194,7 @@ def erase_personal(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key in PERSONAL_FIELDS:
-            out[key] = [] if isinstance(value, list) else None
+            out[key] = [] if isinstance(value, list) else {} if isinstance(value, dict) else None
         elif key in KEPT_FIELDS:
             out[key] = value
         else:

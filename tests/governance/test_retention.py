@@ -264,3 +264,19 @@ def test_no_purge_job_when_both_retentions_are_zero(store):
 
     config = load_config(None, ["store.retention_days=0", "rescue.retention_days=0"])
     assert "purge" not in Service(config, store, crawl=False).discover()
+
+
+def test_a_purged_request_keeps_its_desk_lineage_and_no_phone_as_a_key(store):
+    """A row the desk split keeps ``split_phones`` (phone → new row): the phone is a key there, and a
+    purge must not leave it; the lineage (merged into, split from) is row ids and stays readable."""
+    fill(store)
+    stored = store.get_record("rescue_requests", "req:1").model_dump(mode="json")
+    stored.update(split_phones={PHONE: "req:2"}, split_docs={"help-2": "req:2"}, merged_into="req:0",
+                  merged_from=["req:3"], split_from="req:9")
+    store.put_records("rescue_requests", [JsonRecord(**stored)])
+    store.flush()
+    purge(store, before_personal=now() - timedelta(days=30))
+    request = store.get_record("rescue_requests", "req:1")
+    assert request.split_phones == {} and PHONE not in raw_records(store, "rescue_requests")
+    assert (request.merged_into, request.merged_from, request.split_from, request.split_docs) == \
+        ("req:0", ["req:3"], "req:9", {"help-2": "req:2"})
