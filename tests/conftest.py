@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from es_node import EsNode  # noqa: E402  (tests/ is not a package)
+from redis_node import start_redis  # noqa: E402
 from store_helpers import open_test_store  # noqa: E402
 
 # The repository's config.yaml is the demo's (replay site, demo sources): a command a test runs from
@@ -23,6 +24,15 @@ _EMPTY_CONFIG = Path(__file__).resolve().parent.parent / ".cache" / "test-config
 _EMPTY_CONFIG.parent.mkdir(parents=True, exist_ok=True)
 _EMPTY_CONFIG.write_text("# the tests' defaults: every setting at its declared default\n", encoding="utf-8")
 os.environ["YUQING_CONFIG"] = str(_EMPTY_CONFIG)
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free loopback port, its files in the test's temp dir; stopped after."""
+    proc, url = start_redis(tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(5)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ import pytest
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent / "deployment"))
-from deploy_helpers import start_redis  # noqa: E402  (after the path set-up)
 from es_node import EsCluster  # noqa: E402  (tests/ is on the path: tests/conftest.py)
 
 
@@ -23,9 +22,3 @@ def es_cluster():
         cluster.stop()
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    proc, url = start_redis(tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(5)

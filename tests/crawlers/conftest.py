@@ -1,10 +1,7 @@
 """Fixtures of the crawler tests: the fixture site, configs, stores and a real redis-server."""
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,7 @@ sys.path.insert(0, str(HERE))  # fixture_site, custom_spider
 if str(HERE.parents[1]) not in sys.path:  # the project root, when pytest is not run with -m
     sys.path.insert(0, str(HERE.parents[1]))
 
-from crawl_helpers import FAST, free_port  # noqa: E402  (after the path set-up above)
+from crawl_helpers import FAST  # noqa: E402  (after the path set-up above)
 
 if not (HERE.parent / "conftest.py").exists():  # until the shared store fixtures land
     @pytest.fixture
@@ -52,23 +49,3 @@ def make_config(tmp_path):
     return make
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real redis-server on a free loopback port, in a temp dir (Debian package redis-server)."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("redis-server is not installed: apt-get install -y redis-server (the Makefile does this)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
-                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    import redis
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(5)

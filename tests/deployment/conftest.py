@@ -11,16 +11,9 @@ import yaml
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-from deploy_helpers import RoleProcess, free_port, start_redis, wait_until  # noqa: E402,F401  (after the path set-up)
+from deploy_helpers import RoleProcess  # noqa: E402  (after the path set-up)
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    """A real redis-server on a free loopback port (Debian package redis-server)."""
-    proc, url = start_redis(tmp_path)
-    yield url
-    proc.terminate()
-    proc.wait(5)
 
 
 @pytest.fixture

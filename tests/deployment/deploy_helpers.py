@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -31,33 +30,6 @@ def wait_until(predicate: Callable[[], object], timeout: float, what: str, every
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
-
-
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    """A real redis-server on a free loopback port (Debian package redis-server): ``(process, url)``."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise AssertionError("redis-server is not installed: apt-get install -y redis-server (the Makefile does this)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
-                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    import redis
-
-    client = redis.Redis(port=port)
-    try:
-        wait_until(lambda: _pings(client), 10, "redis-server answering")
-    finally:
-        client.close()
-    return proc, f"redis://127.0.0.1:{port}/0"
-
-
-def _pings(client) -> bool:
-    import redis
-
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 class RoleProcess:
