@@ -28,6 +28,14 @@ class Batch:
     waiting: int = 0
 
 
+def collect_configured(config, store, now: datetime, **options) -> Batch:
+    """:func:`collect` with the window the ``alerts.`` settings give (batch size, overlap, pending, backfill)."""
+    return collect(store, now, batch_size=config["alerts.batch_size"],
+                   overlap=timedelta(minutes=config["alerts.overlap_minutes"]),
+                   pending=timedelta(minutes=config["alerts.pending_minutes"]),
+                   backfill=timedelta(hours=config["alerts.backfill_hours"]), **options)
+
+
 def collect(store, now: datetime, *, batch_size: int, overlap: timedelta, pending: timedelta,
             backfill: timedelta = timedelta(0), cursor_key: str = CURSOR_KEY, incidents: bool = True) -> Batch:
     """New items and incidents since the cursor; the new cursor is returned, saved by the caller.

@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from alerts.collect import CURSOR_KEY, collect, tokenize_items
+from alerts.collect import CURSOR_KEY, collect_configured, tokenize_items
 from alerts.dedup import AlertBook, Outcome, dedup_key
 from alerts.delivery import Dispatcher
 from alerts.escalation import escalate, overdue_alerts
@@ -231,10 +231,7 @@ class AlertStage(Stage):
     def run_once(self, now: Optional[datetime] = None) -> StageReport:
         now = now or _now()
         cfg = self.config
-        batch = collect(self.store, now, batch_size=cfg["alerts.batch_size"],
-                        overlap=timedelta(minutes=cfg["alerts.overlap_minutes"]),
-                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]),
-                        backfill=timedelta(hours=cfg["alerts.backfill_hours"]))
+        batch = collect_configured(cfg, self.store, now)
         if batch.items:
             tokenize_items(batch.items)
         sources = self.store.find_records("sources", limit=10000)

@@ -179,15 +179,10 @@ class FollowupStage(Stage):
         return cls(config, store)
 
     def run_once(self, now: Optional[datetime] = None) -> StageReport:
-        from alerts.collect import collect
+        from alerts.collect import collect_configured
 
         now = now or _now()
-        cfg = self.config
-        batch = collect(self.store, now, batch_size=cfg["alerts.batch_size"],
-                        overlap=timedelta(minutes=cfg["alerts.overlap_minutes"]),
-                        pending=timedelta(minutes=cfg["alerts.pending_minutes"]),
-                        backfill=timedelta(hours=cfg["alerts.backfill_hours"]),
-                        cursor_key=CURSOR_KEY, incidents=False)
+        batch = collect_configured(self.config, self.store, now, cursor_key=CURSOR_KEY, incidents=False)
         waiting = dict(self.store.get_state(WAITING_KEY) or {})  # post id → when it first found no row
         items = {i.doc.id: (i.doc, i.analysis) for i in batch.items}
         again = [d for d in waiting if d not in items]
@@ -195,7 +190,7 @@ class FollowupStage(Stage):
             analyses = {a.id: a for a in self.store.get_analyses(again)}
             items.update((doc.id, (doc, analyses.get(doc.id))) for doc in self.store.get_documents(again))
         applied = apply_followups(self.store, list(items.values()), now)
-        give_up = now - timedelta(minutes=cfg["alerts.overlap_minutes"])
+        give_up = now - timedelta(minutes=self.config["alerts.overlap_minutes"])
         still = {d: waiting.get(d) or now.isoformat() for d in applied.unmatched}
         still = {d: when for d, when in still.items() if datetime.fromisoformat(when) >= give_up}
         still = dict(sorted(still.items(), key=lambda kv: kv[1])[-WAITING_MAX:])
