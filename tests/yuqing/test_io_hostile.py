@@ -162,3 +162,20 @@ def test_output_to_a_fifo_or_device_is_written_in_place_not_replaced(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert received and '"request_id"' in received[0]
+    assert "read by the trained analyzer" in done.stderr, done.stderr[-2000:]  # no silent fall-back to rules
+
+
+def test_a_broken_model_falls_back_to_rules_aloud(tmp_path):
+    """The desk must get its requests even when the trained models cannot load, and must be told."""
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": "a", "text": "民治街道积水，三位老人被困，电话13800001111，求救", '
+                    '"published_at": "2026-11-30T10:00:00+08:00", "source": "t", "source_type": "social", '
+                    '"url": "http://example.com/a"}\n', encoding="utf-8")
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "yuqing", "rescue", "--input", str(docs), "--output", "-",
+                           "-s", f"nlp.models.dir={empty}"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"request_id"' in done.stdout  # the rules still found the request
+    assert "read by the rule extractors: THE TRAINED ANALYZER FAILED" in done.stderr, done.stderr[-2000:]

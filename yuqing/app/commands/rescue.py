@@ -19,22 +19,10 @@ log = logging.getLogger("yuqing.rescue")
 
 
 def _trained_analyzer(config):
-    """The trained analyzer, or ``None`` when its models cannot start (the rule extractors then)."""
+    """The trained analyzer; raises what stops it from starting (the caller falls back, saying so)."""
     from nlp.analyzer import Analyzer
 
-    try:
-        return Analyzer.from_config(config) if hasattr(Analyzer, "from_config") else Analyzer()
-    except Exception as exc:  # a broken model must not stop the emergency desk: fall back to rules
-        log.warning("the trained analyzer could not start (%s); using the rule extractors", exc)
-        return None
-
-
-def _analyze_trained(analyzer, docs):
-    for name in ("analyze_documents", "analyze_many", "analyze"):
-        method = getattr(analyzer, name, None)
-        if method is not None:
-            return list(method(docs))
-    raise TypeError("nlp.analyzer.Analyzer has no analyze method")
+    return Analyzer.from_config(config)
 
 
 class Command(BaseCommand):
@@ -61,30 +49,35 @@ class Command(BaseCommand):
                 continue
             seen.add(doc.id)
             docs.append(doc)
-        analyses = self._analyses(args, config, docs, report, quiet=ctx.quiet)
+        analyses, reader = self._analyses(args, config, docs, report, quiet=ctx.quiet)
         records = group_requests([(d, analyses.get(d.id)) for d in docs],
                                  similarity=config["nlp.rescue_merge_similarity"])
         with open_output(args.output) as handle:
             write_jsonl(handle, records)
         if not ctx.quiet:
             safe = sum(1 for r in records if r["status"] == "safe")
-            print(f"{len(docs)} documents: {len(records)} requests ({safe} now safe)", file=sys.stderr)
+            print(f"{len(docs)} documents: {len(records)} requests ({safe} now safe); read by {reader}", file=sys.stderr)
         return report.exit_code
 
-    def _analyses(self, args, config, docs, report, quiet: bool = False) -> dict[str, Analysis]:
+    def _analyses(self, args, config, docs, report, quiet: bool = False) -> tuple[dict[str, Analysis], str]:
+        """The analyses and what read them: the given file, the trained analyzer, or the rule extractors
+        (asked for with ``--rules``, or when the trained analyzer fails: never silently, the reason is
+        logged and in the summary line)."""
         if args.analyses:
             with open_input(args.analyses) as handle:
                 given = {a.id: a for _, a in read_jsonl(handle, Analysis, name=args.analyses, report=report)}
             log.info("rescue: using the analyses of %s", args.analyses)
-            return given
-        analyzer = None if args.rules else _trained_analyzer(config)
-        if analyzer is not None:
+            return given, f"the analyses of {args.analyses}"
+        reader = "the rule extractors (--rules)"
+        if not args.rules:
             try:
-                result = {a.id: a for part in _chunks(docs, quiet) for a in _analyze_trained(analyzer, part)}
+                analyzer = _trained_analyzer(config)
+                result = {a.id: a for part in _chunks(docs, quiet) for a in analyzer.analyze(part)}
                 log.info("rescue: analysed %d documents with the trained analyzer", len(docs))
-                return result
-            except Exception as exc:
+                return result, "the trained analyzer"
+            except Exception as exc:  # a broken model must not stop the emergency desk: rules, said aloud
                 log.warning("the trained analyzer failed (%s); using the rule extractors", exc)
+                reader = f"the rule extractors: THE TRAINED ANALYZER FAILED ({type(exc).__name__}: {exc})"
         from nlp.location import Locator
         from nlp.rescue_group import rule_analysis
         from nlp.segment import configure
@@ -96,7 +89,7 @@ class Command(BaseCommand):
         log.info("rescue: analysing %d documents with the rule extractors", len(docs))
         count = config["nlp.keywords_count"]
         return {d.id: rule_analysis(d, locator=locator, threshold=threshold, now=now, keywords=count)
-                for part in _chunks(docs, quiet) for d in part}
+                for part in _chunks(docs, quiet) for d in part}, reader
 
 
 def _chunks(docs: list, quiet: bool, size: int = 256):
