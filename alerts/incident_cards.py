@@ -103,7 +103,8 @@ def fold_post_cards(store, book, incidents: list, now: datetime, by: str = "syst
     (``incident:ID``), an open card that names no incident and most of whose posts are the
     incident's is folded into it, as in a merge: closed as 重复 (``duplicate_of``), its posts,
     reasons and colour carried over, a line in both histories. Requests for help keep their own
-    card (the desk works them one by one), cards without posts (calendar windows) stay. Looks at the
+    card (the desk works them one by one), cards without posts (calendar windows) and an enterprise's
+    cards stay. Looks at the
     incidents updated this cycle only. Returns the ids of the cards folded.
     """
     cards = {inc.id: book.open_id(incident_key(inc.id)) for inc in incidents}
@@ -113,7 +114,8 @@ def fold_post_cards(store, book, incidents: list, now: datetime, by: str = "syst
     folded: list[str] = []
     for card in store.find_records("alerts", {"state": list(OPEN_ALERT_STATES)}, order_by="created_at"):
         if (card.incident_id or not card.doc_ids or getattr(card, "desk_topic", None) == "rescue"
-                or str(_key(card) or "").startswith("incident:")):
+                or str(_key(card) or "").startswith("incident:")
+                or (getattr(card, "evidence", None) or {}).get("enterprise")):  # an enterprise's card
             continue
         top, count = Counter(owner.get(d) for d in card.doc_ids).most_common(1)[0]
         if top is None or count * 2 <= len(card.doc_ids):

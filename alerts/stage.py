@@ -108,7 +108,7 @@ class AlertEngine:
                           calendar=self.calendar, cases=self.cases, sources=sources,
                           cache=self.cache if cache is None else cache, storm=self.storm())
         findings = rule.evaluate(ctx)
-        if self.config["alerts.one_card_per_incident"]:
+        if self.config["alerts.one_card_per_incident"] and rule.joins_incidents:
             join_incidents(ctx, findings)  # a rule firing on posts joins their event's card
         return findings
 

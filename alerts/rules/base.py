@@ -144,6 +144,10 @@ class Rule:
     #: rule's cards, so a service killed in between never leaves a card its memory does not know.
     #: Other memories (baselines, counts) are saved after the cards, and a killed cycle is re-read.
     memory_first = False
+    #: False for a rule whose card is about something other than its posts (an enterprise's monthly
+    #: score): its card stays its own even when its posts belong to one incident
+    #: (:func:`join_incidents`, :func:`alerts.incident_cards.fold_post_cards`).
+    joins_incidents = True
 
     def __init__(self, spec: RuleSpec) -> None:
         self.spec = spec

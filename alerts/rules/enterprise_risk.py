@@ -23,6 +23,7 @@ class EnterpriseRiskRule(Rule):
     open card when it brings new posts or a higher colour (the de-duplication of every rule)."""
 
     summary = "an enterprise's 欠薪/停工/外迁 risk score over its threshold, with the signals behind it"
+    joins_incidents = False  # the card is the enterprise's (its page lists it), not its posts' event
     options = {"risks": {"type": "array", "items": {"enum": RISKS}},
                "min_score": {"type": "number", "minimum": 0, "maximum": 100},
                "orange_from": {"type": "number", "minimum": 0, "maximum": 100},
