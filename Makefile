@@ -48,7 +48,7 @@ es-stop:
 	-scripts/elasticsearch.sh stop --port $(ES_PORT) --data $(ES_DIR)
 
 test: setup system-deps es-start
-	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS); \
+	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider --durations=30 $(PYTEST_ARGS); \
 	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
 
 ## test-cluster: the tests marked `cluster` (tests/cluster), left out of `make test`: they start a
