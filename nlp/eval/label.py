@@ -26,6 +26,11 @@ SAMPLE_SIZE = 900
 BATCHES = "ABCDEF"
 OVERLAP_BATCH = "X"
 OVERLAP_PER_BATCH = 25
+# 2026-12-02: every other post whose near-duplicate group falls in dev, labelled to learn from.
+EXTENSION_BATCHES = "GHIJ"
+EXTENSION_OVERLAP_BATCH = "Y"
+EXTENSION_OVERLAP_PER_BATCH = 15
+ALL_BATCHES = BATCHES + EXTENSION_BATCHES
 TEST_SHARE = 0.4
 NEAR_DUPLICATE_JACCARD = 0.6
 
@@ -123,6 +128,38 @@ def build_manifest() -> dict:
             "entries": entries, "overlap": overlap}
 
 
+def extend_manifest(manifest: dict) -> dict:
+    """Adds every post not yet sampled whose near-duplicate group is a dev group, in batches G–J.
+
+    The split of a group is a hash of its id (``split_of``), so the frozen test split does not move:
+    posts of test groups stay unlabelled, and no new post shares a group with a test post.
+    """
+    posts = load_posts()
+    groups = near_duplicate_groups(posts)
+    sampled = {e["id"] for e in manifest["entries"]}
+    if any(e.get("batch") in EXTENSION_BATCHES for e in manifest["entries"]):
+        raise SystemExit("the manifest already holds the extension batches")
+    if any(groups[e["id"]] != e["group"] for e in manifest["entries"]):
+        raise SystemExit("the near-duplicate groups differ from the manifest's: the data set changed")
+    rest = sorted(pid for pid in posts if pid not in sampled and split_of(groups[pid]) == "dev")
+    random.Random(1202).shuffle(rest)
+    size = -(-len(rest) // len(EXTENSION_BATCHES))
+    for n, pid in enumerate(rest):
+        manifest["entries"].append({"id": pid, "sha256": text_hash(posts[pid]["text"]), "group": groups[pid],
+                                    "split": "dev", "batch": EXTENSION_BATCHES[n // size]})
+    rng = random.Random(12)
+    overlap = []
+    for batch in EXTENSION_BATCHES:
+        overlap += rng.sample([pid for pid in rest if batch_of(manifest, pid) == batch], EXTENSION_OVERLAP_PER_BATCH)
+    rng.shuffle(overlap)
+    manifest["extension_overlap"] = overlap
+    return manifest
+
+
+def batch_of(manifest: dict, pid: str) -> str:
+    return next(e["batch"] for e in manifest["entries"] if e["id"] == pid)
+
+
 def load_manifest() -> dict:
     with open(MANIFEST, encoding="utf-8") as handle:
         return json.load(handle)
@@ -131,6 +168,8 @@ def load_manifest() -> dict:
 def batch_ids(manifest: dict, batch: str) -> list[str]:
     if batch == OVERLAP_BATCH:
         return list(manifest["overlap"])
+    if batch == EXTENSION_OVERLAP_BATCH:
+        return list(manifest.get("extension_overlap", []))
     return [e["id"] for e in manifest["entries"] if e["batch"] == batch]
 
 
@@ -218,13 +257,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m nlp.eval.label", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("manifest", help="write henan_manifest.json (sample, groups, split, batches)")
+    sub.add_parser("extend", help="add the remaining dev-group posts to the manifest as batches G–J")
     show = sub.add_parser("show", help="print a batch's posts to read")
-    show.add_argument("--batch", required=True, choices=list(BATCHES) + [OVERLAP_BATCH])
+    show.add_argument("--batch", required=True, choices=list(ALL_BATCHES) + [OVERLAP_BATCH, EXTENSION_OVERLAP_BATCH])
     show.add_argument("--start", type=int, default=1, help="first post number (1-based)")
     show.add_argument("--count", type=int, default=1000)
     check = sub.add_parser("check", help="validate a label file")
     check.add_argument("file", type=Path)
-    check.add_argument("--batch", choices=list(BATCHES) + [OVERLAP_BATCH])
+    check.add_argument("--batch", choices=list(ALL_BATCHES) + [OVERLAP_BATCH, EXTENSION_OVERLAP_BATCH])
     args = parser.parse_args(argv)
     if args.command == "manifest":
         manifest = build_manifest()
@@ -234,6 +274,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(manifest['overlap'])} in the overlap")
         return 0
     manifest = load_manifest()
+    if args.command == "extend":
+        manifest = extend_manifest(manifest)
+        MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        added = [e for e in manifest["entries"] if e["batch"] in EXTENSION_BATCHES]
+        print(f"{MANIFEST}: {len(added)} posts added to dev in batches {EXTENSION_BATCHES}, "
+              f"{len(manifest['extension_overlap'])} in their overlap {EXTENSION_OVERLAP_BATCH}")
+        return 0
     if args.command == "show":
         posts = load_posts()
         ids = batch_ids(manifest, args.batch)

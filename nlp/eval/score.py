@@ -25,6 +25,7 @@ from nlp.eval import label as labelling
 
 LABELS = labelling.HERE / "labels" / "henan_labels.jsonl"
 OVERLAP = labelling.HERE / "labels" / "henan_overlap.jsonl"
+EXTENSION_OVERLAP = labelling.HERE / "labels" / "henan_overlap_extension.jsonl"
 KEYWORDS = ("求救", "被困", "救援", "急需", "求助", "救命", "失联", "寻人", "联系不上")
 
 
@@ -191,7 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     if args.agreement:
-        result = agreement(read_jsonl(args.labels), read_jsonl(OVERLAP))
+        primary = read_jsonl(args.labels)
+        result = {"sample (batches A-F, overlap X)": agreement(primary, read_jsonl(OVERLAP))}
+        if EXTENSION_OVERLAP.exists():
+            result["extension (batches G-J, overlap Y)"] = agreement(primary, read_jsonl(EXTENSION_OVERLAP))
         print(json.dumps(result, ensure_ascii=False, indent=None if args.format == "json" else 1))
         return 0
     gold = split_labels(args.split, args.labels)

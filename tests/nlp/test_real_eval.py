@@ -10,7 +10,7 @@ import sys
 from collections import defaultdict
 
 from nlp.eval import label as labelling
-from nlp.eval.score import LABELS, OVERLAP, agreement, cohen_kappa, read_jsonl, score
+from nlp.eval.score import EXTENSION_OVERLAP, LABELS, OVERLAP, agreement, cohen_kappa, read_jsonl, score
 
 
 def test_split_is_by_near_duplicate_group_and_matches_the_shared_posts():
@@ -33,6 +33,9 @@ def test_committed_labels_are_valid_complete_and_hold_no_phone_digits():
         assert all(re.fullmatch(r"[0-9a-f]{12}", p) for p in row["phones"])  # hashes, never an 11-digit number
         assert "note" not in row
     assert {r["id"] for r in read_jsonl(OVERLAP)} == set(manifest["overlap"])
+    assert {r["id"] for r in read_jsonl(EXTENSION_OVERLAP)} == set(manifest["extension_overlap"])
+    assert not set(manifest["extension_overlap"]) & set(manifest["overlap"])
+    assert {e["split"] for e in manifest["entries"] if e["batch"] in labelling.EXTENSION_BATCHES} == {"dev"}
 
 
 def test_checker_names_line_and_field(tmp_path, capsys):
