@@ -45,5 +45,31 @@ def test_not_phones(text):
     assert extract_phones(text) == []
 
 
+@pytest.mark.parametrize("text, expected", [
+    # the ways real storm posts (henan_storm_unlabelled, dev split) wrote numbers the reader missed
+    ("联系电话:张三 13800138000  户李四 13900139000", ["13800138000", "13900139000"]),  # 户 is a name here
+    ("联系：1380013800013900139000", ["13800138000", "13900139000"]),  # two mobiles written together
+    ("电话138001380001390013900013700137000", ["13800138000", "13900139000", "13700137000"]),
+    ("联系人：杨13800138000 2、明天需要志愿者", ["13800138000"]),
+    ("联系人：杨138001380002、明天需要志愿者", ["13800138000"]),  # the list's next number glued on
+    ("本人在市区13800138000130号楼值守", ["13800138000"]),  # a house number glued on
+    ("13800138000279求助者回复", ["13800138000"]),
+    ("联系电话:1⃣138001380002⃣13900139000", ["13800138000", "13900139000"]),  # keycap list numbers
+    ("有意愿的请与我们联系：团委志工部67885953。", ["67885953"]),  # a local number, area code left out
+    ("政府联系电话64990572   64988002", ["64990572", "64988002"]),
+])
+def test_numbers_as_real_posts_write_them(text, expected):
+    assert extract_phones(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "门牌67885953",  # eight digits without a word that introduces a phone
+    "联系时间20210724",  # a date after a cue
+    "共计1380013800012345678",  # a mobile's shape at the head of a long run is not split off
+])
+def test_eight_digits_and_long_runs_that_are_not_phones(text):
+    assert extract_phones(text) == []
+
+
 def test_phone_next_to_id_number_still_found():
     assert extract_phones("身份证440301199001011234，电话13800138000") == ["13800138000"]
