@@ -1,4 +1,4 @@
-"""People counts: sums, families, vague counts (rounding documented in nlp/people.py), no ages."""
+"""People counts: sums, families, vague counts (their lower bound, as nlp/eval/GUIDELINES.md reads them), no ages."""
 import pytest
 
 from nlp.people import extract_people_count, parse_count
@@ -10,8 +10,18 @@ from nlp.people import extract_people_count, parse_count
     ("2个老人1个孩子", 3),
     ("一家五口被困", 5),
     ("一家三口，老人1个", 3),
-    ("十几个工人被困在厂房", 15),
-    ("被困二十多人", 25),
+    ("十几个工人被困在厂房", 10),
+    ("被困二十多人", 20),
+    # crowds as real storm posts (dev split) name them
+    ("受困群众几千人", 1000),
+    ("小区数千人缺少饮用水", 1000),
+    ("东樊村目前还有1000多村民被困", 1000),
+    ("上千群众急需救援", 1000),
+    ("1600户、近6000人", 6000),
+    ("有将近一万人等待救援", 10000),
+    ("学生一千多人", 1000),
+    ("【全村800余人被困！】", 800),
+    ("寻人启事：张某，男，47岁，身高173左右，暂时失联", 1),
     ("3人被困", 3),
     ("两位老人在家", 2),
     ("我们4个人在3楼", 4),
@@ -42,6 +52,8 @@ def test_counts(text, expected):
     "今天雨很大",
     "人民路3号",
     "一大早就停电了",
+    "暴雨已致128万余人受灾",  # a news figure, not people to reach
+    "寻人启事汇总：张某，男，47岁；李某，女，30岁；已失联",  # two notices: no single count
     "一老板跑路了",
     "两大问题没解决",
     "",
@@ -51,8 +63,10 @@ def test_no_count_from_ages_floors_dates(text):
 
 
 @pytest.mark.parametrize("token, value", [
-    ("3", 3), ("十", 10), ("十几", 15), ("二十几", 25), ("二十多", 25), ("三十余", 35), ("一百多", 150),
-    ("两", 2), ("几", 3), ("几十", 50), ("20多", 25), ("十五", 15), ("二十三", 23),
+    ("3", 3), ("十", 10), ("十几", 10), ("二十几", 20), ("二十多", 20), ("三十余", 30), ("一百多", 100),
+    ("两", 2), ("几", 3), ("几十", 10), ("20多", 20), ("十五", 15), ("二十三", 23), ("几百", 100), ("上百", 100),
+    ("几千", 1000), ("数千", 1000), ("上千", 1000), ("数万", 10000), ("两千三百", 2300), ("1万", 10000),
+    ("近6000", 6000), ("将近一万", 10000),
 ])
 def test_parse_count_rounding(token, value):
     assert parse_count(token) == value
