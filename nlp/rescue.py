@@ -193,14 +193,17 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     young = _YOUNG_ADULT.sub("", full)
     vulnerable = [label for label, pattern in lex.vulnerable.items()
                   if pattern.search(young) or (label == "elderly" and _OLD_AGE.search(full))]
-    needs = [label for label, pattern in lex.needs.items() if pattern.search(full)]
+    # needs are read outside hashtags: #河南暴雨救援# names the storm's channel, not a boat to send
+    asked = _HASHTAG.sub(" ", full)
+    needs = [label for label, pattern in lex.needs.items() if pattern.search(asked)]
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
     address = find_address(post, locator) or find_address(full, locator)
     location = locator.locate(full, place_hint)
     people = extract_people_count(post) or extract_people_count(full)
     score = request_score(post, norm.comments, has_phone=bool(phones),
-                          has_place=bool(address or location.street), has_need=bool(needs),
+                          has_place=bool(address or location.street),
+                          has_need=any(n != "other" for n in needs),  # 志愿者, 物资 are offered as often
                           danger=max((float(lex.danger[x]) for x in danger), default=0.0),
                           has_vulnerable=bool(vulnerable))
     if not needs and score >= 0.5:
