@@ -41,6 +41,7 @@ class _Prepared:
     doc: Document
     text: Optional[str]
     windows: list[str] = field(default_factory=list)
+    norm: Optional[object] = None  # nlp.text.NormalizedText of ``text``, handed to the rescue reader
 
 
 def empty_analysis(doc_id: str) -> Analysis:
@@ -158,7 +159,7 @@ class Analyzer:
             windows = windows[:self.max_windows]
         if norm.comments and norm.original_post and norm.original_post != text[:step]:
             windows.append(norm.original_post[:step])  # a repost of a request is that request
-        return _Prepared(doc, text, windows)
+        return _Prepared(doc, text, windows, norm)
 
     def _rescue_slots(self, prepared: list[_Prepared]) -> list:
         from nlp.rescue import RescueSlots, extract_rescue
@@ -169,9 +170,10 @@ class Analyzer:
                 slots.append(RescueSlots())
                 continue
             try:
-                slots.append(extract_rescue(item.text[:self.window_chars * self.max_windows],
-                                            published_at=item.doc.published_at, locator=self.locator,
-                                            place_hint=item.doc.place))
+                limit = self.window_chars * self.max_windows
+                slots.append(extract_rescue(item.text[:limit], published_at=item.doc.published_at,
+                                            locator=self.locator, place_hint=item.doc.place,
+                                            normalized=item.norm if len(item.text) <= limit else None))
             except Exception:  # a bug in one extractor must not lose the batch
                 log.exception("document %s: rescue extraction failed on %s", item.doc.id,
                               mask_text(item.text[:60]))

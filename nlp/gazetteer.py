@@ -100,6 +100,8 @@ class Gazetteer:
                 self.load_places(Path(path))
         # every prefix of every name: the scan stops as soon as no name can continue
         self._prefixes = {name[:i] for name in self.names for i in range(1, len(name) + 1)}
+        self._starts = {name[:2] for name in self.names if len(name) >= 2}  # where a mention can begin
+        self._recent: dict[str, tuple] = {}  # text → its mentions: the address and the place read one text
 
     # --- loading --------------------------------------------------------------------------------
     def _add_name(self, name: str, code: str, weight: float) -> None:
@@ -181,8 +183,21 @@ class Gazetteer:
         Where two names overlap the longer wins: in ``暴雨时楼岗社区`` the short form 时楼 (of 时楼镇)
         gives way to 楼岗社区, in ``家住龙城广场`` 住龙 gives way to 龙城广场.
         """
+        cached = self._recent.get(text)
+        if cached is None:
+            cached = tuple(self._scan(text))
+            if len(self._recent) >= 64:
+                self._recent.clear()
+            self._recent[text] = cached
+        return iter(cached)
+
+    def _scan(self, text: str) -> Iterator[Mention]:
         i, n = 0, len(text)
+        starts = self._starts
         while i < n - 1:
+            if text[i:i + 2] not in starts:
+                i += 1
+                continue
             best = self._longest_at(text, i)
             if not best:
                 i += 1

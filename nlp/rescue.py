@@ -180,11 +180,18 @@ def urgency(needs: list[str], vulnerable: list[str], danger: list[str], people: 
 
 
 def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: Optional[datetime] = None,
-                   locator=None, place_hint: Optional[str] = None) -> RescueSlots:
-    """Slots, urgency and request score of one post (any text; empty text gives empty slots)."""
+                   locator=None, place_hint: Optional[str] = None, normalized=None) -> RescueSlots:
+    """Slots, urgency and request score of one post (any text; empty text gives empty slots).
+
+    ``normalized``: ``nlp.text.normalize(text)`` when the caller has it already (the analyser
+    does), so a post is not cleaned twice; ignored when the text is longer than one window.
+    """
     from nlp.location import default_locator
     locator = locator or default_locator()
-    norm = normalize((text or "")[:WINDOW_CHARS])
+    if normalized is not None and len(text or "") <= WINDOW_CHARS:
+        norm = normalized
+    else:
+        norm = normalize((text or "")[:WINDOW_CHARS])
     if norm.is_empty:
         return RescueSlots()
     lex = lexicon()
@@ -198,9 +205,9 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     needs = [label for label, pattern in lex.needs.items() if pattern.search(asked)]
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
-    address = find_address(post, locator) or find_address(full, locator)
+    address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
     location = locator.locate(full, place_hint)
-    people = extract_people_count(post) or extract_people_count(full)
+    people = extract_people_count(post) or (extract_people_count(full) if full != post else None)
     score = request_score(post, norm.comments, has_phone=bool(phones),
                           has_place=bool(address or location.street),
                           has_need=any(n != "other" for n in needs),  # 志愿者, 物资 are offered as often
