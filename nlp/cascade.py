@@ -4,7 +4,9 @@ Stage 1 (hashed linear models and rules) labels every post in well under a milli
 goes on to stage 2 (backbone embeddings + trained heads) when stage 1 is unsure of it (sentiment
 or category confidence below their thresholds) or when it carries a risk signal (a rescue or
 harmful probability above the risk floor, or a strongly negative sentiment): the posts an analyst
-acts on always get the better model. Thresholds are settings (``nlp.cascade.*``).
+acts on get the better model, unless stage 1 is already sure of a request for help (rescue
+probability at or above ``rescue_ceiling``, chosen on the real dev split). Thresholds are settings
+(``nlp.cascade.*``).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class CascadePolicy:
     category_confidence: float
     risk_floor: float
     negative_floor: float
+    rescue_ceiling: float
 
     def route(self, stage1: dict[str, np.ndarray]) -> tuple[np.ndarray, Counter]:
         """Which rows go to stage 2, and how many for each reason (for the log and the bench).
@@ -48,7 +51,9 @@ class CascadePolicy:
         if "category" in stage1:
             reasons["category unsure"] = stage1["category"].max(axis=1) < self.category_confidence
         if "rescue" in stage1:
-            reasons["rescue signal"] = stage1["rescue"][:, -1] >= self.risk_floor
+            rescue = stage1["rescue"][:, -1]
+            reasons["rescue signal"] = (rescue >= self.risk_floor) & (
+                (rescue < self.rescue_ceiling) if self.rescue_ceiling < 1.0 else True)
         if "harmful" in stage1:
             reasons["harmful signal"] = stage1["harmful"].max(axis=1) >= self.risk_floor
         routed = np.zeros(n, dtype=bool)

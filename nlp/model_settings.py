@@ -47,6 +47,10 @@ SETTINGS = [
             "the post to stage 2.", type=float, check=unit),
     Setting("nlp.cascade.risk_floor", 0.35, "A stage-1 rescue or harmful probability at or above this sends "
             "the post to stage 2 (risk signals always get the better model).", type=float, check=unit),
+    Setting("nlp.cascade.rescue_ceiling", 1.0, "A stage-1 rescue probability at or above this is sure "
+            "enough: the post is not sent to stage 2 for its rescue signal (other reasons still send it; "
+            "1 = always sent). Chosen on the real dev split by `python -m nlp.train.route`.",
+            type=float, check=unit),
     Setting("nlp.cascade.negative_floor", 0.95, "A stage-1 negative-sentiment probability at or above this "
             "sends the post to stage 2 (negative posts feed the alerts).", type=float, check=unit),
     Setting("nlp.cascade.category_threshold", 0.2, "Categories scoring at least this are listed (the top "

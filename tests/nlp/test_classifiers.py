@@ -133,4 +133,11 @@ def test_cascade_routes_unsure_and_risky_posts():
     assert routed.tolist() == [False, True, True, True]
     assert reasons["sentiment unsure"] == 1 and reasons["rescue signal"] == 1 and reasons["negative"] == 1
     assert not CascadePolicy(mode="stage1").route(stage1_probs)[0].any()
+    sure = dict(stage1_probs, rescue=np.array([[0.02, 0.98], [0.5, 0.5], [0.02, 0.98], [0.02, 0.98]]),
+                sentiment=np.array([[0.05, 0.95]] * 4))
+    routed, reasons = CascadePolicy(sentiment_confidence=0.8, category_confidence=0.6, risk_floor=0.2,
+                                    negative_floor=0.9, rescue_ceiling=0.95).route(sure)
+    assert routed.tolist() == [False, True, False, False] and reasons["rescue signal"] == 1  # sure requests stay
+    assert CascadePolicy(sentiment_confidence=0.8, category_confidence=0.6, risk_floor=0.2, negative_floor=0.9,
+                         rescue_ceiling=1.0).route(sure)[0].all()  # 1 = every rescue signal goes on
     assert CascadePolicy(mode="stage2").route(stage1_probs)[0].all()
