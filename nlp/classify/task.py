@@ -70,6 +70,8 @@ class TaskModel:
         self.stage1.save(folder / "stage1.npz")
         if self.stage2 is not None:
             self.stage2.save(folder / "stage2.npz")
+        else:
+            (folder / "stage2.npz").unlink(missing_ok=True)  # a head of an earlier training must not load
         (folder / "meta.json").write_text(json.dumps(self.meta, ensure_ascii=False, indent=2) + "\n",
                                           encoding="utf-8")
 

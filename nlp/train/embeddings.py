@@ -47,7 +47,15 @@ def real_embeddings(texts: Sequence[str], corrections: int) -> np.ndarray:
     """Embeddings of the real dev posts followed by ``corrections`` analysts' corrections: the dev
     posts' vectors stay cached while the corrections change from one training to the next."""
     split = len(texts) - corrections
-    parts = [embed_cached(texts[:split], "real-storm-dev")]
+    base = list(texts[:split])
+    from nlp.train import data
+
+    full = [r["text"] for r in data.real_storm_dev()]
+    if set(base) <= set(full):  # a part of the dev split (a fold): rows of the whole split's one cache
+        index = {text: i for i, text in enumerate(full)}
+        parts = [embed_cached(full, "real-storm-dev")[[index[t] for t in base]].reshape(len(base), -1)]
+    else:
+        parts = [embed_cached(base, "real-storm-dev")]
     if corrections:
         parts.append(embed_cached(texts[split:], "corrections"))
     return np.vstack(parts)

@@ -20,6 +20,7 @@ from nlp.train.embeddings import embed_cached, real_embeddings
 
 LABELS = ["negative", "neutral", "positive"]
 REAL_WEIGHT = 10  # copies of each real dev post; with C=8 chosen by grouped 5-fold CV on the dev split
+C1, C2 = 8.0, 1.0  # stage-1 and stage-2 regularisation (python -m nlp.train.choose)
 CLASS = {label: i for i, label in enumerate(LABELS)}
 
 CARD = """
@@ -42,34 +43,36 @@ Sentiment (情感) of a post: negative / neutral / positive, one three-class mod
 """
 
 
-def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000) -> TaskModel:
+def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000, *, real: list[dict] | None = None,
+          real_weight: int = REAL_WEIGHT, c1: float = C1, c2: float = C2) -> TaskModel:
     """The sentiment model from the review sets, the real dev posts and ``extra`` rows
     (``{"text", "label"}``: analysts' corrections, weighted like the real posts).
 
-    ``public_limit`` keeps a fixed subset of each review set (a quick model for checks).
+    ``public_limit`` keeps a fixed subset of each review set (a quick model for checks). ``real``
+    replaces the dev split's rows (``nlp.train.choose`` trains on folds of it).
     """
     senti_texts, senti_y = data.subset(*data.chnsenticorp("train"), public_limit)
     waimai_texts, waimai_y = data.subset(*data.review_corpus("waimai_10k"), public_limit)
     reviews = senti_texts + waimai_texts
     review_y = [CLASS["positive"] if v else CLASS["negative"] for v in senti_y + waimai_y]
-    real = data.real_storm_dev() + [{"text": r["text"], "sentiment": r["label"], "group": f"correction-{r['doc_id']}"}
+    real = (data.real_storm_dev() if real is None else real) + [{"text": r["text"], "sentiment": r["label"], "group": f"correction-{r['doc_id']}"}
                                     for r in extra]
     real_texts = [r["text"] for r in real]
     real_y = [CLASS[r["sentiment"]] for r in real]
-    texts = reviews + real_texts * REAL_WEIGHT
-    y = np.array(review_y + real_y * REAL_WEIGHT)
-    groups = [f"review-{i}" for i in range(len(reviews))] + [f"real-{r['group']}" for r in real] * REAL_WEIGHT
-    log(f"stage 1 on {len(reviews)} reviews and {len(real)} real posts ({len(extra)} corrections) x{REAL_WEIGHT}")
-    stage1, oof = fit_stage1(texts, y, LABELS, C=8.0, groups=groups)
+    texts = reviews + real_texts * real_weight
+    y = np.array(review_y + real_y * real_weight)
+    groups = [f"review-{i}" for i in range(len(reviews))] + [f"real-{r['group']}" for r in real] * real_weight
+    log(f"stage 1 on {len(reviews)} reviews and {len(real)} real posts ({len(extra)} corrections) x{real_weight}")
+    stage1, oof = fit_stage1(texts, y, LABELS, C=c1, groups=groups)
 
     sub_texts, sub_y = data.subset(senti_texts, senti_y, stage2_rows)
     index = {t: i for i, t in enumerate(reviews)}
     real_oof = oof[len(reviews):len(reviews) + len(real)]  # one copy's out-of-fold scores (same folds)
-    head_oof = np.vstack([oof[[index[t] for t in sub_texts]]] + [real_oof] * REAL_WEIGHT)
+    head_oof = np.vstack([oof[[index[t] for t in sub_texts]]] + [real_oof] * real_weight)
     real_vectors = real_embeddings(real_texts, len(extra))
-    embeddings = np.vstack([embed_cached(sub_texts, "chnsenticorp-train")] + [real_vectors] * REAL_WEIGHT)
-    head_y = np.array([CLASS["positive"] if v else CLASS["negative"] for v in sub_y] + real_y * REAL_WEIGHT)
-    stage2 = fit_stage2(embeddings, head_oof, head_y, LABELS, C=1.0)
+    embeddings = np.vstack([embed_cached(sub_texts, "chnsenticorp-train")] + [real_vectors] * real_weight)
+    head_y = np.array([CLASS["positive"] if v else CLASS["negative"] for v in sub_y] + real_y * real_weight)
+    stage2 = fit_stage2(embeddings, head_oof, head_y, LABELS, C=c2)
     return TaskModel("sentiment", stage1, stage2, {"labels": LABELS})
 
 

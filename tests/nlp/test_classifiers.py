@@ -141,3 +141,17 @@ def test_cascade_routes_unsure_and_risky_posts():
     assert CascadePolicy(sentiment_confidence=0.8, category_confidence=0.6, risk_floor=0.2, negative_floor=0.9,
                          rescue_ceiling=1.0).route(sure)[0].all()  # 1 = every rescue signal goes on
     assert CascadePolicy(mode="stage2").route(stage1_probs)[0].all()
+
+
+def test_a_model_saved_without_a_head_loses_the_head_it_had(tmp_path):
+    """Category ships no stage-2 head since 2026-12-02: saving over a folder that held one must not
+    leave the old head for the analyser to load."""
+    model = load_task("rescue")
+    assert model.stage2 is not None
+    model.save(tmp_path / "rescue")
+    assert load_task("rescue", tmp_path).stage2 is not None
+    TaskModel("rescue", model.stage1, None, model.meta, model.rule_features).save(tmp_path / "rescue")
+    reloaded = load_task("rescue", tmp_path)
+    assert reloaded.stage2 is None
+    p1 = np.array([[0.3, 0.7]])
+    assert reloaded.stage2_proba(np.zeros((1, 384)), p1) is p1  # routed posts keep stage 1's answer
