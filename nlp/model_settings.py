@@ -45,14 +45,17 @@ SETTINGS = [
             "the post to stage 2.", type=float, check=unit),
     Setting("nlp.cascade.category_confidence", 0.25, "Stage 1's top category probability below this sends "
             "the post to stage 2.", type=float, check=unit),
-    Setting("nlp.cascade.risk_floor", 0.35, "A stage-1 rescue or harmful probability at or above this sends "
-            "the post to stage 2 (risk signals always get the better model).", type=float, check=unit),
-    Setting("nlp.cascade.rescue_ceiling", 1.0, "A stage-1 rescue probability at or above this is sure "
+    Setting("nlp.cascade.risk_floor", 0.2, "A stage-1 rescue or harmful probability at or above this sends "
+            "the post to stage 2 (risk signals get the better model). 0.2 since 2026-12-02 (was 0.35), chosen "
+            "with the other routing settings on the real dev split by `python -m nlp.train.route`.",
+            type=float, check=unit),
+    Setting("nlp.cascade.rescue_ceiling", 0.9, "A stage-1 rescue probability at or above this is sure "
             "enough: the post is not sent to stage 2 for its rescue signal (other reasons still send it; "
             "1 = always sent). Chosen on the real dev split by `python -m nlp.train.route`.",
             type=float, check=unit),
-    Setting("nlp.cascade.negative_floor", 0.95, "A stage-1 negative-sentiment probability at or above this "
-            "sends the post to stage 2 (negative posts feed the alerts).", type=float, check=unit),
+    Setting("nlp.cascade.negative_floor", 1.0, "A stage-1 negative-sentiment probability at or above this "
+            "sends the post to stage 2 (1 = never for this reason alone: on the real dev split stage 2 was no "
+            "better on posts stage 1 was sure were negative; 0.95 until 2026-12-02).", type=float, check=unit),
     Setting("nlp.cascade.category_threshold", 0.2, "Categories scoring at least this are listed (the top "
             "one always is).", type=float, check=unit),
     Setting("nlp.cascade.harmful_threshold", 0.5, "A harmful type is reported when its probability reaches "

@@ -37,6 +37,6 @@ def test_sentiment_figures_reproduce_and_stand_beside_the_published_ones():
     out = run("bench/bench_nlp.py", "--parts", "sentiment", "--limit", "8")
     stage1 = re.search(r"\| ChnSentiCorp test accuracy, stage 1 \(1,200\) \| ([\d.]+) \| ≥ 0\.950 \| 0\.958", out)
     assert stage1, out[-1500:]
-    assert abs(float(stage1.group(1)) - 0.917) < 0.001  # the README's figure (whole test split, deterministic)
+    assert abs(float(stage1.group(1)) - 0.915) < 0.001  # the README's figure (whole test split, deterministic)
     stage2 = re.search(r"\| ChnSentiCorp test accuracy, stage 2 \(8-row subset\) \| ([\d.]+) \|", out)
     assert stage2 and 0.0 <= float(stage2.group(1)) <= 1.0
