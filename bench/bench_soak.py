@@ -346,7 +346,8 @@ def count_logs(services: list[Service]) -> dict:
                     if len(examples) < 15:
                         examples.append(f"{log.parent.name}/{log.name}: {line[:300]}")
                 for mark in ("analyses not stored", "analysis batch failed", "stopped: lease", "lease alert lost",
-                             "lease cluster lost", "not brought forward", "a alert write took", "sweep:"):
+                             "lease cluster lost", "not brought forward", "a alert write took",
+                             "without an analysis put on the stream"):
                     if mark in line:
                         warnings[mark] += 1
     return {"error_lines": errors, "examples": examples, "marks": dict(warnings)}
