@@ -1,15 +1,17 @@
 """Two full services against one Redis and one Elasticsearch for an hour of replayed storm (issue 18).
 
     .venv/bin/python bench/bench_soak.py [--minutes 60] [--kills 2] [--out soak.json] [--workdir DIR]
-        [--es-url URL | --es-port 9288] [--lease-seconds 15] [--crawl-interval 30]
+        [--es-url URL | --es-port 9288] [--lease-seconds 15] [--crawl-interval 30] [--kill-busy-wait SECONDS]
 
 What runs. One ``redis-server`` (started here, on a free loopback port), one Elasticsearch node
 (``scripts/elasticsearch.sh`` on ``--es-port`` with its own ``--data`` folder, stopped at the end;
 or an existing node with ``--es-url``), and two *full services*, A and B: each one process
 ``yuqing run --role crawl,analyze,cluster,alert,web`` with a config file of its own (its own web
-port, its own spool folder) pointing at the same Redis and the same index prefix. Every other
-setting is the default: ``deployment.lease_seconds`` 15, ``claim_idle_seconds`` 60,
-``sweep_interval`` 300, ``service.alert_interval`` 30, ``cluster_interval`` 300.
+port, its own spool folder) pointing at the same Redis and the same index prefix. Besides the
+addresses (``deployment.metrics_port`` 0), ``crawl.download_delay`` 0.1 and ``log.level`` INFO,
+every setting is the default: ``deployment.lease_seconds`` 15 (``--lease-seconds``),
+``claim_idle_seconds`` 60, ``sweep_interval`` 300, ``service.alert_interval`` 30,
+``cluster_interval`` 300, the bundled rules of ``alerts/rules.d``.
 
 The storm. The 1,981 real posts of ``henan_storm_unlabelled/posts.jsonl`` are published by the
 replay site of :mod:`crawlers.replay` on loopback (its social JSON API, newest first, ten a page),
@@ -21,7 +23,10 @@ The kills. At 1/(kills+1), 2/(kills+1)… of the run the process holding the ``a
 from its Redis key, ``host:pid|token``) is SIGKILLed with its whole process group (a crawl child
 included): a machine that dies. The seconds until the other service holds the lease are measured
 by polling the key every 50 ms; so are those of the ``cluster`` and ``sweep`` leases when the dead
-process held them. Then the killed service is started again, so the next kill hits the other one.
+process held them. With ``--kill-busy-wait`` the kill waits (up to that long) for the holder to have
+stream entries in hand, so that another analyser must re-claim a batch the dead one was analysing;
+the entries it held are recorded either way. Then the killed service is started again, so the next
+kill hits the other one.
 
 What is counted, at the end (after the feed, once every stored document has an analysis and the
 stream is empty, or ``--drain-minutes`` passed, then two alert cycles more):
@@ -189,6 +194,16 @@ class Watch:
     def lease(self, name: str) -> str | None:
         return self.client.get(self.keys.lease(name))
 
+    def pending(self, consumer: str) -> int:
+        """Stream entries delivered to ``consumer`` and not yet acknowledged."""
+        from deployment.streams import GROUP
+
+        try:
+            return len(self.client.xpending_range(self.keys.stream, GROUP, min="-", max="+", count=1000,
+                                                  consumername=consumer))
+        except Exception:  # noqa: BLE001 - no stream or group yet
+            return 0
+
     def beats(self) -> None:
         for key in self.client.scan_iter(match=self.keys.processes):
             data = self.client.hgetall(key)
@@ -217,13 +232,22 @@ class Watch:
                 f"  load {self.load[-1]:.1f}")
 
 
-def kill_holder(watch: Watch, services: list[Service], status_config: Path) -> dict:
-    """SIGKILL the alert lease holder; seconds until each lease it held is held by another process."""
+def kill_holder(watch: Watch, services: list[Service], status_config: Path, busy_wait: float = 0.0) -> dict:
+    """SIGKILL the alert lease holder; seconds until each lease it held is held by another process.
+
+    With ``busy_wait``, wait up to that long for the holder to have stream entries in hand (a batch
+    being analysed), so the kill also leaves entries for another analyser to re-claim.
+    """
     value = wait_until(lambda: watch.lease("alert"), 120, "an alert lease holder")
     pid = holder_pid(value)
     victim = next((s for s in services if s.pid == pid), None)
     if victim is None:
         return {"error": f"alert lease held by pid {pid}, not one of the services"}
+    consumer = value.split("|")[0]  # the lease owner is host:pid, as the analyser's consumer name
+    deadline = time.monotonic() + busy_wait
+    while not watch.pending(consumer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    in_hand = watch.pending(consumer)
     held = [n for n in LEASES if holder_pid(watch.lease(n)) == pid]
     at = time.time()
     victim.kill()
@@ -241,7 +265,8 @@ def kill_holder(watch: Watch, services: list[Service], status_config: Path) -> d
                              "json"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     victim.start()
     return {"at": datetime.fromtimestamp(at).isoformat(timespec="seconds"), "service": victim.name,
-            "pid": pid, "lease_before": value, "leases_held": held, "failover_seconds": took,
+            "pid": pid, "lease_before": value, "leases_held": held, "entries_in_hand": in_hand,
+            "failover_seconds": took,
             "new_holders": new, "status_after": _json_or_text(status.stdout)}
 
 
@@ -405,7 +430,7 @@ def run(args) -> dict:
             watch.beats()
             if kills_at and time.monotonic() >= kills_at[0]:
                 kills_at.pop(0)
-                kills.append(kill_holder(watch, services, services[0].config))
+                kills.append(kill_holder(watch, services, services[0].config, args.kill_busy_wait))
                 print(f"kill: {json.dumps({k: v for k, v in kills[-1].items() if k != 'status_after'})}", flush=True)
             if time.monotonic() >= next_line:
                 watch.probe_web()
@@ -475,7 +500,8 @@ def summary(r: dict) -> str:
              f"open incident cards {a['diagnostic_posts_on_two_open_incident_cards']}"]
     for number, kill in enumerate(r["kills"], 1):
         lines.append(f"kill {number}: service {kill.get('service')} (pid {kill.get('pid')}) held "
-                     f"{kill.get('leases_held')}; failover seconds {kill.get('failover_seconds')}")
+                     f"{kill.get('leases_held')} and {kill.get('entries_in_hand')} stream entries; "
+                     f"failover seconds {kill.get('failover_seconds')}")
     lines.append(f"log error lines {logs['error_lines']}; marks {logs['marks']}; web answers {r['web_answers']}")
     lines.append(f"load average (1 min) mean {r['load_1min']['mean']}, max {r['load_1min']['max']}")
     return "\n".join(lines)
@@ -485,6 +511,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0, help="wall minutes the storm is replayed over")
     parser.add_argument("--kills", type=int, default=2, help="alert lease holders SIGKILLed during the run")
+    parser.add_argument("--kill-busy-wait", type=float, default=0.0, metavar="SECONDS",
+                        help="at a kill, wait up to this long for the holder to have stream entries in hand")
     parser.add_argument("--lease-seconds", type=float, default=15.0, help="deployment.lease_seconds")
     parser.add_argument("--crawl-interval", type=int, default=30, help="seconds between crawls of the site")
     parser.add_argument("--drain-minutes", type=float, default=20.0, help="longest wait for the drain")
