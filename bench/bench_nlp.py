@@ -160,11 +160,20 @@ def typical_posts(n):
 
 
 def real_posts():
-    """The real storm posts of the dev split at their own length (never the frozen test split), and
-    what they are; the project's posts cut to 140 characters when the shared data is not there."""
+    """Real storm posts at their own length that no model trained on and nobody labelled: the posts
+    of test families outside the labelled sample (the dev split is training data since 2026-12-01,
+    and on it stage 1 is surer than on new posts, so fewer go to stage 2; the frozen test split is
+    read by the scorer alone). The project's posts cut to 140 characters when the data is not there."""
     try:
-        texts = [r["text"] for r in data.real_storm_dev()]
-        return texts, f"{len(texts)} real storm posts (dev split, {np.mean([len(t) for t in texts]):.0f} chars on average)"
+        from nlp.eval import label as labelling
+
+        posts = labelling.load_posts()
+        groups = labelling.near_duplicate_groups(posts)
+        labelled = {e["id"] for e in labelling.load_manifest()["entries"]}
+        texts = [posts[i]["text"] for i in sorted(posts)
+                 if i not in labelled and labelling.split_of(groups[i]) == "test"]
+        return texts, (f"{len(texts)} unseen real storm posts (unlabelled posts of test families, "
+                       f"{np.mean([len(t) for t in texts]):.0f} chars on average)")
     except (SystemExit, OSError) as exc:
         print(f"real storm posts not found ({exc}): using the project's posts", file=sys.stderr)
         texts = typical_posts(2000)
