@@ -31,6 +31,11 @@ from yuqing.records import Analysis, Document, now as _now
 log = logging.getLogger(__name__)
 
 WAITING = re.compile(r"还在等|还没人来|还没有人来|仍然被困|仍被困|还被困|还是没人|没人来救|一直没人|还在楼顶|还没救")
+#: words of a post that says some are safe while others still need help: such a post stays a request.
+#: The analyser's request flag alone does not decide it: the model of 2026-12-02 gives "已获救，勿再转"
+#: posts a request probability near 0.5, and an update that closes a row must not be lost to that.
+STILL_IN_NEED = re.compile(r"还有.{0,8}(?:被困|没救|未救|等救|等待|没出来)|仍有.{0,8}被困|仍然被困|还需要|还缺|仍需|"
+                           r"急需|求救|救命|无法联系|联系不上|失联|走失|下落不明")
 #: how much a "still waiting" post raises a row's urgency (capped at 1)
 WAITING_BOOST = 0.15
 ENGINE = "engine"
@@ -99,7 +104,8 @@ def apply_followups(store, items: Iterable[tuple[Document, Optional[Analysis]]],
     now = now or _now()
     found = [(doc, analysis, kind) for doc, analysis in items if (kind := kind_of(doc.text))
              # a request saying 已转移 of some people is still a request ("还有3人被困"): never "safe"
-             and not (kind == "safe" and analysis is not None and analysis.rescue and analysis.rescue.is_request)]
+             and not (kind == "safe" and analysis is not None and analysis.rescue and analysis.rescue.is_request
+                      and STILL_IN_NEED.search(doc.text[:5000]))]
     applied = Applied()
     if not found:
         return applied

@@ -146,3 +146,22 @@ def test_a_request_that_says_some_were_moved_does_not_close_its_row(store, cycle
     cycle(minutes(11))
     data = rows(store)[a_id]
     assert board.status_of(data) == "new" and len(data["doc_ids"]) == 2
+
+
+def test_a_safe_update_the_analyser_calls_a_request_still_closes_its_row(store, cycle):
+    """The analyser may give "已获救，勿再转" a request probability just over 0.5 (the model of
+    2026-12-02 does); with no word of anyone still in need, the update closes the row anyway."""
+    a_id, *_ = two_requests(store, cycle)
+    safe = post(store, "更新：碧水龙庭3栋的老人已获救，勿再转，谢谢大家！电话13800001111", minutes(10),
+                rescue=rescue_slots(A_PHONE, "民治街道碧水龙庭3栋"))
+    cycle(minutes(11))
+    data = rows(store)[a_id]
+    assert board.status_of(data) == "safe" and data["safe_doc_ids"] == [safe.id]
+
+
+def test_a_safe_word_beside_someone_missing_does_not_close_the_row(store, cycle):
+    a_id, *_ = two_requests(store, cycle)
+    post(store, "碧水龙庭3栋同事已获救，老人至今联系不上，电话13800001111", minutes(10),
+         rescue=rescue_slots(A_PHONE, "民治街道碧水龙庭3栋"))
+    cycle(minutes(11))
+    assert board.status_of(rows(store)[a_id]) == "new"
