@@ -149,6 +149,42 @@ def score(gold: list[dict], predicted: dict[str, dict], texts: dict[str, str]) -
     }
 
 
+ERROR_FIELDS = ("request", "needs", "people", "phones", "sentiment", "category")
+
+
+def errors(field: str, gold: list[dict], predicted: dict[str, dict], texts: dict[str, str]) -> list[dict]:
+    """The gold rows ``field`` gets wrong, scored as ``score`` scores them: id, text, gold, said.
+    Phones are compared as hashes (the labels keep no digits); ``said`` shows the digits found."""
+    wrong = []
+    for row in gold:
+        analysis = predicted.get(row["id"], {})
+        rescue = analysis.get("rescue") or {}
+        said_request = bool(rescue.get("is_request"))
+        if field == "request":
+            g, s = row["request"], said_request
+        elif field in ("needs", "people"):
+            if not row["request"]:
+                continue
+            key = "needs" if field == "needs" else "people_count"
+            g = sorted(row[key]) if field == "needs" else row[key]
+            s = (sorted(rescue.get("needs") or []) if field == "needs"
+                 else (rescue.get("people_count") if said_request else None))
+        elif field == "phones":
+            said = rescue.get("phones") or analysis.get("phones") or []
+            if not (row["phones"] or said_request) or {phone_hash(p) for p in said} == set(row["phones"]):
+                continue
+            wrong.append({"id": row["id"], "gold_count": len(row["phones"]), "said": said,
+                          "said_right": [p for p in said if phone_hash(p) in set(row["phones"])], "text": texts[row["id"]]})
+            continue
+        elif field == "sentiment":
+            g, s = row["sentiment"], (analysis.get("sentiment") or {}).get("label")
+        else:
+            g, s = row["category"], ((analysis.get("categories") or [{}])[0]).get("label")
+        if g != s:
+            wrong.append({"id": row["id"], "gold": g, "said": s, "text": texts[row["id"]]})
+    return wrong
+
+
 def cohen_kappa(a: list, b: list) -> float:
     n = len(a)
     if not n:
@@ -190,7 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--limit", type=int, default=0, help="score only the first N labelled posts (for CI)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--errors", choices=ERROR_FIELDS,
+                        help="list the posts this field gets wrong, text beside gold and said (dev only: tuning)")
     args = parser.parse_args(argv)
+    if args.errors and args.split != "dev":
+        parser.error("--errors lists posts to tune against: dev split only (the test split is read only to report)")
     if args.agreement:
         primary = read_jsonl(args.labels)
         result = {"sample (batches A-F, overlap X)": agreement(primary, read_jsonl(OVERLAP))}
@@ -203,6 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         gold = gold[:args.limit]
     docs = documents([row["id"] for row in gold])
     predicted, seconds = run_analyze(docs, args.overrides, args.config)
+    if args.errors:
+        wrong = errors(args.errors, gold, predicted, {d["id"]: d["text"] for d in docs})
+        for row in wrong:
+            print(json.dumps(row, ensure_ascii=False))
+        print(f"{len(wrong)} of {len(gold)} dev posts wrong on {args.errors}", file=sys.stderr)
+        return 0
     result = score(gold, predicted, {d["id"]: d["text"] for d in docs})
     result["split"] = args.split
     result["analyze_seconds"] = round(seconds, 1)
