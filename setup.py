@@ -45,6 +45,7 @@ setup(
         # NLP
         "jieba>=0.42",
         "numpy>=1.24",
+        "mmh3>=4",  # stage-1 feature hashing without importing scikit-learn at start-up
         "scikit-learn>=1.3",
         "torch>=2.2",
         "transformers>=4.40",

@@ -66,18 +66,23 @@ class Analyzer:
         self.last_routing: Counter = Counter()
 
     @classmethod
-    def from_config(cls, config) -> "Analyzer":
+    def from_config(cls, config, *, preload: bool = False) -> "Analyzer":
+        """The analyser the settings describe. ``preload``: start loading the stage-2 engine at once, in
+        a thread, while the models and the gazetteer load (commands that analyse straight away)."""
         from nlp.backbone.engines import ENGINES
         from nlp.location import Locator
 
         from nlp.model_registry import models_dir as chosen_models
 
-        models = {task: load_task(task, chosen_models(config)) for task in TASKS}
         engine = ENGINES.get(config["nlp.models.engine"])(
             cache=str(config.resolve_path("nlp.models.cache")) if config["nlp.models.cache"] else "",
             precision=config["nlp.models.precision"], threads=config["nlp.models.threads"],
             max_tokens=config["nlp.models.max_tokens"], batch_size=config["nlp.models.batch_size"])
-        return cls(models, policy=CascadePolicy.from_config(config), engine=engine,
+        policy = CascadePolicy.from_config(config)
+        if preload and policy.mode != "stage1":
+            engine.preload_in_background()
+        models = {task: load_task(task, chosen_models(config)) for task in TASKS}
+        return cls(models, policy=policy, engine=engine,
                    thresholds=Thresholds.from_config(config),
                    locator=Locator.from_config(config), keywords_count=config["nlp.keywords_count"],
                    window_chars=config["nlp.models.window_chars"], max_windows=config["nlp.models.max_windows"])

@@ -34,11 +34,18 @@ def _load() -> dict[str, float]:
                 import importlib.util
 
                 path = Path(importlib.util.find_spec("jieba").origin).parent / "analyse" / "idf.txt"
-                table = {}
-                for line in path.read_text(encoding="utf-8").splitlines():
-                    word, _, value = line.partition(" ")
-                    if value:
-                        table[word] = float(value)
+                text = path.read_text(encoding="utf-8")
+                parts = text.split()
+                try:  # "word value" on every line: half the time of a loop over the lines
+                    if len(parts) % 2:
+                        raise ValueError("odd")
+                    table = dict(zip(parts[0::2], map(float, parts[1::2])))
+                except ValueError:  # a line out of shape shifts the pairs: read line by line
+                    table = {}
+                    for line in text.splitlines():
+                        word, _, value = line.strip().partition(" ")
+                        if value:
+                            table[word] = float(value)
                 values = sorted(table.values())
                 _median = values[len(values) // 2]
                 _idf = table

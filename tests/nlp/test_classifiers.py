@@ -49,6 +49,26 @@ def test_linear_model_round_trip(tmp_path):
     assert np.allclose(dense, loaded.predict_proba(x))
 
 
+def test_stage1_features_are_the_vectors_the_models_were_trained_on():
+    """The committed models learned from scikit-learn's HashingVectorizer; the engine hashes with mmh3
+    (no scikit-learn import at start-up). Column for column the same, on texts of every shape."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from nlp.classify.features import N_FEATURES, HashedFeaturizer, text_terms
+
+    texts = ["紧急求助：老人被困三楼，水已经到腰了，请救援！", "", "！", "abc 123", "😀" * 5,
+             "物业费又涨了？？业主们明天在小区门口集合讨说法", "河南暴雨互助 " * 60, "\u200b@某某 #话题# http://t.cn/x"]
+    reference = HashingVectorizer(analyzer=text_terms, n_features=N_FEATURES, alternate_sign=False,
+                                  binary=True, norm="l2").transform(texts)
+    ours = HashedFeaturizer().transform(texts)
+    assert ours.shape == reference.shape and ours.dtype == reference.dtype
+    assert (ours.indptr == reference.indptr).all() and (ours.indices == reference.indices).all()
+    assert np.allclose(ours.data, reference.data, rtol=0, atol=1e-12)
+    assert ours[1].nnz == 0 and ours[0].nnz > 10
+    with pytest.raises(ValueError, match="power of two"):
+        HashedFeaturizer(1000)
+
+
 def test_missing_model_names_the_training_command(tmp_path):
     with pytest.raises(InputError, match="python -m nlp.train.sentiment"):
         load_task("sentiment", tmp_path)

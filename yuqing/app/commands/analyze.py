@@ -28,7 +28,7 @@ class Command(BaseCommand):
         if args.batch_size < 1:
             print("error: --batch-size must be at least 1", file=sys.stderr)
             return 2
-        analyzer = Analyzer.from_config(ctx.config)
+        analyzer = Analyzer.from_config(ctx.config, preload=True)
         docs = read_documents(args.input, ctx.report)
         progress = None
         if not ctx.quiet:

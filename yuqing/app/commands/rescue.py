@@ -22,7 +22,7 @@ def _trained_analyzer(config):
     """The trained analyzer; raises what stops it from starting (the caller falls back, saying so)."""
     from nlp.analyzer import Analyzer
 
-    return Analyzer.from_config(config)
+    return Analyzer.from_config(config, preload=True)
 
 
 class Command(BaseCommand):
