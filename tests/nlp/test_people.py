@@ -70,3 +70,90 @@ def test_no_count_from_ages_floors_dates(text):
 ])
 def test_parse_count_rounding(token, value):
     assert parse_count(token) == value
+
+
+@pytest.mark.parametrize("text, expected", [
+    # ranges: their lower bound
+    ("村里大概三四十个人没出来", 30),
+    ("厂区还有七八百名工人", 700),
+    ("车站滞留一两千人", 1000),
+    ("小区住着5000-6000人，停电两天", 5000),
+    ("院子里七八个人等着皮艇", 7),
+])
+def test_ranges_take_their_lower_bound(text, expected):
+    assert extract_people_count(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the words between a count and its group word are no numerals: 6 people, 3 of them old
+    ("屋里六个人三个老人，都在二楼", 6),
+    # an age in months or with 以上 is a modifier, not a count
+    ("楼上有一个8个月的婴儿，两个大人", 3),
+    ("家里一位85岁以上的老人无人照顾", 1),
+    ("3名60多岁的老人被困", 3),
+])
+def test_modifiers_are_not_counts(text, expected):
+    assert extract_people_count(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the same group named again, or a part of it, is not added
+    ("【急】两位老人被困！楼下淹了，请帮忙把两位老人接出来", 2),
+    ("家里三个老人，其中一个老人腿脚不便，还有一个五岁的孩子", 4),
+])
+def test_a_group_word_counts_once_at_its_largest(text, expected):
+    assert extract_people_count(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("三个孩子，一对夫妻，以及隔壁的一个人", 6),
+    ("两对母子困在车里", 4),
+    ("二楼有两位老人和姥姥", 3),
+    ("三个大人和1岁多的宝宝", 4),
+    ("一位女士带着三个孩子在屋顶", 4),
+    ("教室里有十二个同学，还有两个老师", 14),
+    ("他们三个在村口等", 3),
+    ("一个男孩在桥下失踪", 1),
+])
+def test_enumerations_pairs_and_companions_add_up(text, expected):
+    assert extract_people_count(text) == expected
+
+
+def test_a_total_said_with_gong_wins_over_overlapping_groups():
+    assert extract_people_count("十几个老人和五名护工，再加上12个老人，共有二十多人") == 20
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("楼里至少30小孩、60大人没水喝", 90),
+    ("养老院上百号老人等待转移", 100),
+])
+def test_crowds_of_different_words_add_up(text, expected):
+    assert extract_people_count(text) == expected
+
+
+def test_a_bare_two_digit_figure_before_old_people_is_an_age():
+    assert extract_people_count("78，82老人两名，腿脚不便") == 2
+
+
+@pytest.mark.parametrize("text", [
+    "仓库缺40个人帮忙卸货",
+    "招募20名志愿者搬物资",
+    "需求人数：10到15人，会开车优先",
+])
+def test_people_asked_for_are_not_counted(text):
+    assert extract_people_count(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("我舅舅住在河边那个村，从昨晚到现在都联系不上", 1),
+    ("有个同事下班路上失联了，请大家帮忙留意", 1),
+    ("这个孩子放学后走丢了", 1),
+    # not one person: two relatives, a household, a group, a plural
+    ("爷爷奶奶从早上就联系不上", None),
+    ("一户人家被困，有个孩子联系不上", None),
+    ("村里老人很多，我爸爸也联系不上", None),
+    ("朋友们都失联了", None),
+    ("小区信号不好，孩子们和老人都联系不上", None),
+])
+def test_one_relative_out_of_reach_counts_one(text, expected):
+    assert extract_people_count(text) == expected
