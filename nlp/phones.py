@@ -74,8 +74,18 @@ def _unglued(group: str) -> list[str]:
     return [group]
 
 
+def _area_then_local(area: str, local: str) -> str | None:
+    """A landline the writer split themselves: an area code alone, then a group of 7 or 8 digits
+    (``0375-0224815``). The writer's own separator says where the area code ends, so the local part
+    is taken as written even when it starts with 0 or 1, which a glued run cannot allow."""
+    if (_AREA3.fullmatch(area) or _AREA4.fullmatch(area)) and 7 <= len(local) <= 8:
+        return f"{area}-{local}"
+    return None
+
+
 def _phones_in_groups(groups: list[str]) -> list[str]:
-    """Greedy left-to-right: at each group, the longest concatenation of groups that is a phone."""
+    """Greedy left-to-right: at each group, the longest concatenation of groups that is a phone;
+    failing that, an area code and the local number the writer put after it."""
     found = []
     i = 0
     while i < len(groups):
@@ -87,6 +97,8 @@ def _phones_in_groups(groups: list[str]) -> list[str]:
             phone = _as_phone(acc)
             if phone:
                 best, best_j = phone, j
+        if not best and i + 1 < len(groups):
+            best, best_j = _area_then_local(groups[i], groups[i + 1]), i + 1
         if best:
             found.append(best)
             i = best_j + 1

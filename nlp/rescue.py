@@ -79,6 +79,8 @@ class _Lexicon:
         data = load("rescue")
         self.vulnerable = {label: _compile(words) for label, words in data["vulnerable"].items()}
         self.needs = {label: _compile(words) for label, words in data["needs"].items()}
+        # phrases that hold a need's word without asking for it (救援物资 is supplies, not a boat)
+        self.not_needs = {label: _compile(words) for label, words in (data.get("not_needs") or {}).items()}
         self.danger = data["danger"]
         self.request = data["request"]
         self.about = data["about_help"]
@@ -119,6 +121,13 @@ def request_score(post: str, comments: list[str], *, has_phone: bool, has_place:
 _OLD_AGE = re.compile(r"(?<!\d)(?:[6-9]\d|1[01]\d)岁|[六七八九]十(?:多|几)?岁|[六七八九]十多了")
 _YOUNG_ADULT = re.compile(r"女孩子|男孩子|女孩|男孩")
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
+
+
+def _masked(text: str, lex: _Lexicon, label: str) -> str:
+    """``text`` with the phrases that name ``label``'s word but not the need (``not_needs`` of the
+    lexicon: 救援物资, 车库进水) blanked, so the word inside them is not read as asked for."""
+    pattern = lex.not_needs.get(label)
+    return pattern.sub(lambda m: " " * len(m.group(0)), text) if pattern else text
 
 
 def find_address(text: str, locator) -> Optional[str]:
@@ -202,7 +211,7 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
                   if pattern.search(young) or (label == "elderly" and _OLD_AGE.search(full))]
     # needs are read outside hashtags: #河南暴雨救援# names the storm's channel, not a boat to send
     asked = _HASHTAG.sub(" ", full)
-    needs = [label for label, pattern in lex.needs.items() if pattern.search(asked)]
+    needs = [label for label, pattern in lex.needs.items() if pattern.search(_masked(asked, lex, label))]
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
     address = find_address(post, locator) or (find_address(full, locator) if full != post else None)

@@ -73,3 +73,23 @@ def test_eight_digits_and_long_runs_that_are_not_phones(text):
 
 def test_phone_next_to_id_number_still_found():
     assert extract_phones("身份证440301199001011234，电话13800138000") == ["13800138000"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the writer's own dash or brackets end the area code: the local part is kept as written, even
+    # when it starts with 0 or 1 (the data set's replaced digits do)
+    ("值班电话：0375-0224815", ["0375-0224815"]),
+    ("慈善总会（0370）1908429，市民政局13800138000", ["0370-1908429", "13800138000"]),
+    ("热线 010-0876543", ["010-0876543"]),
+])
+def test_landline_split_by_the_writer_keeps_its_local_part(text, expected):
+    assert extract_phones(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "编码03750224815",  # glued: nothing says where an area code would end
+    "0375-12345",  # a local part too short
+    "7月24日 0930-1030 停水",  # times, not an area code and a number
+])
+def test_area_code_shapes_that_are_not_landlines(text):
+    assert extract_phones(text) == []

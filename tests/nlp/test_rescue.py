@@ -124,3 +124,46 @@ def test_megabyte_text_reads_its_first_window():
 ])
 def test_requests_that_borrow_notice_words(text):
     assert extract_rescue(text).request_score >= 0.5
+
+
+@pytest.mark.parametrize("text, present, absent", [
+    # 救援 inside 救援物资/救援设备 names supplies for the rescue, not people to take out
+    ("急需救援物资：矿泉水、方便面，送到村委会，联系13800138000", {"food_water"}, {"evacuation"}),
+    ("求助：小区地下车库进水三天了，急需抽水泵，电话13800138000", {"other"}, {"evacuation"}),
+    ("急扩！这边缺水上救援设备，救生衣和头灯都要", {"other"}, {"food_water"}),
+    # a word inside another word: a van (面包车), a university (中医药大学), people already sheltered
+    ("求扩散，我哥开一辆面包车过河时被冲走，有线索请联系13800138000", {"other"}, {"food_water"}),
+    ("求助：某中医药大学的宿舍楼停电两天，手机快没电了", {"power"}, {"medicine"}),
+    ("学校里有三百名避难群众，急需矿泉水和面包，联系13800138000", {"food_water"}, {"shelter"}),
+    # a denial of the need is not the need
+    ("目前没人受伤，但水还在涨，急需冲锋舟，电话13800138000", {"evacuation"}, {"medical"}),
+])
+def test_need_words_inside_phrases_that_do_not_ask_for_them(text, present, absent):
+    needs = set(extract_rescue(text).needs)
+    assert present <= needs and not needs & absent, needs
+
+
+@pytest.mark.parametrize("text, need", [
+    ("村里急需两艘橡皮艇，电话13800138000", "evacuation"),  # every kind of boat (艇), not only 皮划艇
+    ("求助！老人被大水包围在二楼，13800138000", "evacuation"),
+    ("小区没水没电两天了，求帮忙转发", "food_water"),  # lacking water is asking for drinking water
+    ("小区没水没电两天了，求帮忙转发", "power"),
+    ("求助，家里无水无电，老人一天没有进食", "food_water"),
+    ("求助，家里无水无电，老人一天没有进食", "power"),
+    ("安置点急需铺盖和床上用品，联系13800138000", "shelter"),
+    ("急需两副担架送到大桥下，13800138000", "medical"),
+    ("急需手电用的电池，求助13800138000", "power"),
+    # a search for someone missing or unreachable is `other` (GUIDELINES.md), beside any other need
+    ("求扩散！我爸爸从昨晚起失去联系，他手机快没电了，13800138000", "other"),
+    ("帮帮忙，邻居家八岁的孩子走丢了，他奶奶急需降压药，13800138000", "other"),
+    # 物质 is how posts often miswrite 物资; explosives experts, radios, headlamps are asked for too
+    ("县里急需抗洪救灾物质和矿泉水，请转发", "other"),
+    ("河道被堵，急需爆破专家和冲锋舟，请求支援", "other"),
+])
+def test_need_words_the_storm_posts_use(text, need):
+    assert need in extract_rescue(text).needs
+
+
+def test_supplies_summed_up_as_wu_zi_are_not_another_need():
+    """``矿泉水、面包等物资``: 物资 sums up the list; the list names the needs, it adds no `other`."""
+    assert extract_rescue("求助！村里急需矿泉水、面包等物资，联系13800138000").needs == ["food_water"]
