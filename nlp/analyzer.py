@@ -53,16 +53,20 @@ class Analyzer:
     """``Analyzer.from_config(config).analyze(docs)`` → one :class:`Analysis` per document, in order."""
 
     def __init__(self, models: dict[str, TaskModel], *, policy: CascadePolicy = CascadePolicy(),
-                 engine=None, thresholds: Thresholds = Thresholds(), locator=None, keywords_count: int = 8,
-                 window_chars: int = 1000, max_windows: int = 16):
+                 engine=None, thresholds: Thresholds = Thresholds(), locator=None,
+                 keywords_count: Optional[int] = None, window_chars: Optional[int] = None,
+                 max_windows: Optional[int] = None):
+        from yuqing.config import declared_settings
+
+        declared = declared_settings()  # the settings' declared defaults, stated once (nlp/*settings.py)
         self.models = models
         self.policy = policy
         self.engine = engine
         self.thresholds = thresholds
         self.locator = locator
-        self.keywords_count = keywords_count
-        self.window_chars = window_chars
-        self.max_windows = max_windows
+        self.keywords_count = declared["nlp.keywords_count"].default if keywords_count is None else keywords_count
+        self.window_chars = declared["nlp.models.window_chars"].default if window_chars is None else window_chars
+        self.max_windows = declared["nlp.models.max_windows"].default if max_windows is None else max_windows
         self.last_routing: Counter = Counter()
 
     @classmethod
