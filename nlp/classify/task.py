@@ -62,7 +62,12 @@ class TaskModel:
         """Probabilities from the backbone's embeddings and stage-1 probabilities."""
         if self.stage2 is None:
             return stage1
-        return self.stage2.predict_proba(stage2_inputs(embeddings, stage1, self.stage1.exclusive))
+        probs = self.stage2.predict_proba(stage2_inputs(embeddings, stage1, self.stage1.exclusive))
+        bias = self.meta.get("stage2_log_bias")  # {label: added log-probability}, chosen out of fold on real posts
+        if bias and self.stage1.exclusive:
+            probs = probs * np.exp([float(bias.get(label, 0.0)) for label in self.labels])
+            probs = probs / probs.sum(axis=1, keepdims=True)
+        return probs
 
     def save(self, folder: Path | str) -> None:
         folder = Path(folder)
