@@ -26,7 +26,7 @@ def _logistic(C: float, max_iter: int = 300):
 
 def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, rules: np.ndarray | None = None,
                C: float = 4.0, exclusive: bool = True, folds: int = 5, groups: Sequence | None = None,
-               rows_per_label: np.ndarray | None = None):
+               rows_per_label: np.ndarray | None = None, quick: bool = False):
     """Fit the hashed linear model; also return out-of-fold probabilities for the stage-2 head.
 
     ``y`` is a vector of class indices when ``exclusive``, else an (n, labels) 0/1 matrix.
@@ -35,12 +35,23 @@ def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, ru
     ``rows_per_label`` (non-exclusive only): an (n, labels) boolean matrix, the rows each label learns
     from (a set labelled for one type only, e.g. COLD for incitement, says nothing of the others); a
     label's other rows get its fitted model's scores as their out-of-fold scores.
+    ``quick`` (a ``--public-limit`` model for checks): at most ``QUICK_FOLDS`` folds for the
+    out-of-fold scores, and the fits see only the hashed columns some text uses (the same fitted
+    weights: with the L2 penalty an unused column's weight stays 0, so dropping it only saves the
+    solver the ~200k idle coordinates of a small training set).
     """
     from sklearn.model_selection import GroupKFold, cross_val_predict
 
-    X = append_columns(featurizer().transform(texts), rules)
+    X = append_columns(_features(texts), rules)
+    width = X.shape[1]
+    active = None
+    if quick:
+        folds = min(folds, QUICK_FOLDS)
+        active = np.unique(X.indices)
+        X = X[:, active]
     if exclusive:
-        model = SparseLinearModel.from_sklearn(_logistic(C).fit(X, y), labels, exclusive=True)
+        model = SparseLinearModel.from_sklearn(_widen(_logistic(C).fit(X, y), active, width), labels,
+                                               exclusive=True)
         cv = GroupKFold(folds) if groups is not None else folds
         oof = cross_val_predict(_logistic(C), X, y, cv=cv, groups=groups, method="predict_proba")
         return model, oof
@@ -55,7 +66,31 @@ def fit_stage1(texts: Sequence[str], y: np.ndarray, labels: Sequence[str], *, ru
         if not use.all():
             oof[~use, j] = estimator.predict_proba(X[~use])[:, 1]
         oof[use, j] = cross_val_predict(_logistic(C), Xj, yj, cv=cv, groups=gj, method="predict_proba")[:, 1]
-    return stack_binary(estimators, labels), oof
+    return stack_binary([_widen(e, active, width) for e in estimators], labels), oof
+
+
+#: out-of-fold folds of a quick (``--public-limit``) stage-1 fit; the shipped models use 5
+QUICK_FOLDS = 3
+
+
+def _features(texts: Sequence[str]):
+    """The hashed features of ``texts``, each distinct text featurised once (training sets repeat
+    the real posts up to ten times); the same matrix as ``featurizer().transform(texts)``."""
+    position = {text: i for i, text in enumerate(dict.fromkeys(texts))}
+    unique = featurizer().transform(list(position))
+    return unique[[position[text] for text in texts]]
+
+
+def _widen(estimator, active: np.ndarray | None, width: int):
+    """A LogisticRegression fitted on the columns ``active`` with its weights put back in place
+    (0 for every other column) over all ``width`` columns."""
+    if active is None:
+        return estimator
+    coef = np.zeros((estimator.coef_.shape[0], width), dtype=np.float64)
+    coef[:, active] = estimator.coef_
+    estimator.coef_ = coef
+    estimator.n_features_in_ = width
+    return estimator
 
 
 def fit_stage2(embeddings: np.ndarray, stage1: np.ndarray, y: np.ndarray, labels: Sequence[str], *,

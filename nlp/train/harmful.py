@@ -202,8 +202,10 @@ def train(extra=(), public_limit: int | None = None, *, weibo21_rows: int = 600,
     rows (``{"doc_id", "text", "label"}``, label ``rumor`` / ``not_rumor`` or another type with or
     without ``not_``: analysts' corrections, weighted like the real posts).
 
-    ``public_limit`` keeps a fixed subset of each public and project set (a quick model for checks);
-    ``*_rows`` are the rows of each set the stage-2 head sees (embedding costs CPU time).
+    ``public_limit`` keeps a fixed subset of each public and project set (a quick model for checks:
+    fewer stage-1 folds, and the head takes the setting the shipped model chose instead of searching
+    ``HEAD_GRID`` on dev); ``*_rows`` are the rows of each set the stage-2 head sees (embedding costs
+    CPU time).
     """
     rows = _training_rows(public_limit)
     y = _matrix(rows.types)
@@ -218,7 +220,7 @@ def train(extra=(), public_limit: int | None = None, *, weibo21_rows: int = 600,
     log(f"harmful: {len(rows.texts)} training posts ({len(extra)} corrections), positives per type "
         f"{y.sum(0).tolist()}")
     stage1, oof = fit_stage1(rows.texts, y, LABELS, rules=harmful_rules(rows.texts), C=4.0, exclusive=False,
-                             groups=rows.groups, rows_per_label=rows_per_label)
+                             groups=rows.groups, rows_per_label=rows_per_label, quick=bool(public_limit))
     shifts = _intercept_shifts(stage1)
     log(f"harmful: stage-1 intercept shifts chosen on dev {dict(zip(LABELS, shifts.tolist()))}")
     stage1.intercept = stage1.intercept + shifts
@@ -238,8 +240,14 @@ def train(extra=(), public_limit: int | None = None, *, weibo21_rows: int = 600,
         chosen_texts, chosen_idx = data.subset([rows.texts[i] for i in idx], idx, limit)
         chosen += chosen_idx
         vectors.append(embed_cached(chosen_texts, "corrections" if source == "correction" else source))
-    stage2, setting, scores = _choose_head(stage1, np.vstack(vectors), oof[chosen], y[chosen],
-                                           rows_per_label[chosen], cold_dev_rows)
+    if public_limit:  # a quick model: the head setting the full training chose, no search on dev
+        setting = _shipped_head_setting()
+        stage2 = fit_stage2(np.vstack(vectors), oof[chosen], y[chosen], LABELS, exclusive=False,
+                            rows_per_label=rows_per_label[chosen], **setting)
+        scores = {}
+    else:
+        stage2, setting, scores = _choose_head(stage1, np.vstack(vectors), oof[chosen], y[chosen],
+                                               rows_per_label[chosen], cold_dev_rows)
     model = TaskModel("harmful", stage1, stage2, {"labels": LABELS, "rule_features": "harmful",
                                                   "stage2_rows": subsets, "stage2_setting": setting,
                                                   "stage1_intercept_shifts_dev": shifts.tolist(),
@@ -282,15 +290,25 @@ def _choose_head(stage1, vectors, oof, y, rows_per_label, cold_dev_rows: int):
     dev_y = np.vstack([_matrix([r["types"] for r in dev]), _matrix([["incitement"] if o else [] for o in cold_dev_y])])
     dev_raw1 = np.vstack([_stage1_proba(stage1, dev_texts), _stage1_proba(stage1, cold_dev_texts)])
     dev_vectors = np.vstack([embed_cached(dev_texts, "project-harmful-dev"), embed_cached(cold_dev_texts, "cold-dev")])
-    scores = {}
+    scores, heads = {}, {}
     for setting in HEAD_GRID:
         head = fit_stage2(vectors, oof, y, LABELS, exclusive=False, rows_per_label=rows_per_label, **setting)
         p2 = TaskModel("harmful", stage1, head).stage2_proba(dev_vectors, dev_raw1)
         scores[json.dumps(setting, sort_keys=True)] = _types_f1(dev_y, p2)
+        heads[json.dumps(setting, sort_keys=True)] = head
     best = max(scores, key=lambda key: (scores[key], -HEAD_GRID.index(json.loads(key))))
     log(f"harmful: head settings on dev {scores} -> {best}")
-    head = fit_stage2(vectors, oof, y, LABELS, exclusive=False, rows_per_label=rows_per_label, **json.loads(best))
-    return head, json.loads(best), scores
+    return heads[best], json.loads(best), scores  # the fit is deterministic: the grid's head is the refit
+
+
+def _shipped_head_setting() -> dict:
+    """The stage-2 setting the shipped model's full training chose on dev (meta.json ``stage2_setting``),
+    for quick models; the grid's first setting if the shipped model has none."""
+    try:
+        setting = json.loads((MODELS_DIR / "harmful" / "meta.json").read_text(encoding="utf-8"))["stage2_setting"]
+        return {key: setting[key] for key in HEAD_GRID[0]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return dict(HEAD_GRID[0])
 
 
 def main(argv=None) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Optional
@@ -35,7 +37,8 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
     for problem in problems:
         say(problem)
     say(f"训练 {task}：{len(rows)} 条分析员纠正" + (f"，公开数据每套取 {public_limit} 条" if public_limit else ""))
-    model = importlib.import_module(f"nlp.train.{task}").train(extra=rows, public_limit=public_limit)
+    with _one_blas_thread(bool(public_limit)):
+        model = importlib.import_module(f"nlp.train.{task}").train(extra=rows, public_limit=public_limit)
     model.meta["trained_on"] = {"corrections": len(rows), "public_limit": public_limit,
                                 "correction_ids": [r["doc_id"] for r in rows]}
     base = registry.models_dir(config)
@@ -46,8 +49,10 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
         + (f"，前 {gate_limit} 条" if gate_limit else "") + "）…")
     options = dict(config=config_path, overrides=[o for o in overrides if not o.startswith("nlp.models.dir=")],
                    split=gate_split, limit=gate_limit, public_rows=gate_public_rows)
-    before = gate.measure(task, base, **options)
-    after = gate.measure(task, folder, **options)
+    # the two `yuqing analyze` runs are independent processes on the same posts: run them side by side
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        measuring = [pool.submit(gate.measure, task, models, **options) for models in (base, folder)]
+        before, after = (future.result() for future in measuring)
     passed, table_rows = gate.compare(before, after)
     result = {"task": task, "candidate": folder.name, "current": current_name, "passed": passed,
               "promoted": False, "corrections": len(rows), "gate_split": gate_split, "gate_limit": gate_limit,
@@ -63,3 +68,15 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
                                             encoding="utf-8")
     result["table"] = gate.table(table_rows, current_name, folder.name)
     return result
+
+
+def _one_blas_thread(quick: bool):
+    """For a quick model, BLAS on one thread: the fits of a small training set are many short vector
+    operations (L-BFGS steps, a 387-column head), which OpenBLAS's threads slow down several times on
+    a busy two-core machine. The full training keeps the library's default."""
+    if not quick:
+        return nullcontext()
+    import scipy.optimize  # noqa: F401 - load SciPy's own OpenBLAS (L-BFGS-B's) before limiting it
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")

