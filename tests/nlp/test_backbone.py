@@ -125,3 +125,51 @@ def test_file_hash_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
     weights.write_bytes(b"b" * 1000)
     os.utime(weights, ns=(1, 1))  # same size, other mtime: hashed again
     assert prepare._sha256(weights) == hashlib.sha256(b"b" * 1000).hexdigest() and len(calls) == 2
+
+
+def test_the_common_tokenizer_gives_the_full_ones_ids_on_every_real_post(cache):
+    """The start-up's common-script tokenizer is exact: same ids as the full one on all 1,981 real storm
+    posts (emoji, ①, ℃, full-width forms, hashtags) and on texts built to fall back to the full one."""
+    from tokenizers import Tokenizer
+
+    from nlp.backbone.encoder import load_tokenizer
+    from nlp.backbone.tokenizer import CommonFirstTokenizer, common_is_current
+    from nlp.eval.label import load_posts
+
+    assert common_is_current(cache)  # prepare() derived it
+    tokenizer = load_tokenizer(cache)
+    assert isinstance(tokenizer, CommonFirstTokenizer)
+    full = Tokenizer.from_file(str(cache / "tokenizer.json"))
+    posts = [post["text"] for post in load_posts().values()]
+    assert len(posts) == 1981
+    odd = ["ภาษาไทย 求救", "한국어 도와주세요", "<s> 你好 </s><unk>", "Ελλάδα ℃ ①② ấ", "𠀀𠀁 扩展B区", "x\u0000y\ufffd"]
+    texts = ["query: " + t for t in posts + odd + TOKEN_CASES]
+    before = tokenizer.fallbacks
+    ours = tokenizer.ids(texts)
+    theirs = [e.ids for e in full.encode_batch(texts, add_special_tokens=False)]
+    differ = [t for t, a, b in zip(texts, ours, theirs) if a != b]
+    assert not differ, differ[:3]
+    # the Thai, Korean, ấ and extension-B texts (and one Thai storm post) went to the full tokenizer
+    assert 4 <= tokenizer.fallbacks - before <= 8, tokenizer.fallbacks - before
+
+
+def test_a_stale_common_tokenizer_is_not_used(tmp_path, cache):
+    import shutil
+
+    from nlp.backbone.encoder import load_tokenizer
+    from nlp.backbone.tokenizer import CommonFirstTokenizer, FullTokenizer, common_is_current, write_common
+
+    shutil.copy(cache / "tokenizer.json", tmp_path / "tokenizer.json")
+    assert not common_is_current(tmp_path)
+    assert isinstance(load_tokenizer(tmp_path), FullTokenizer)  # none derived: the full one, same ids
+    write_common(tmp_path)
+    assert common_is_current(tmp_path)
+    (tmp_path / "tokenizer.json").write_text((cache / "tokenizer.json").read_text(encoding="utf-8") + " ",
+                                             encoding="utf-8")  # changed after: the table's stamp is stale
+    assert not common_is_current(tmp_path)
+    assert isinstance(load_tokenizer(tmp_path), FullTokenizer)
+    write_common(tmp_path)
+    tokenizer = load_tokenizer(tmp_path)
+    assert isinstance(tokenizer, CommonFirstTokenizer)
+    assert tokenizer.ids(["query: 救命"]) == FullTokenizer(__import__("tokenizers").Tokenizer.from_file(
+        str(tmp_path / "tokenizer.json"))).ids(["query: 救命"])
