@@ -64,13 +64,23 @@ def short_form(name: str, level: str) -> Optional[str]:
     return _alias(name, level)
 
 
+def _jieba_dictionary() -> Path:
+    import importlib.util
+
+    return Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
+
+
+def default_inputs() -> list[Path]:
+    """The files the bundled gazetteer is built from (its aliases are checked against jieba's words)."""
+    return [DATA / "divisions.tsv.gz", DATA / "shenzhen_places.yaml", _jieba_dictionary()]
+
+
 def _word_table(wanted: set[str]) -> dict[str, tuple[int, str]]:
     """The ``wanted`` words of jieba's dictionary with their frequency and part-of-speech tag.
 
     Only the wanted lines are split: the dictionary has 349,000 of them, and building a table of all
     of them cost about a second of every start-up."""
-    import jieba
-    path = Path(jieba.__file__).parent / "dict.txt"
+    path = _jieba_dictionary()
     table = {}
     with open(path, encoding="utf-8") as handle:
         for line in handle:
@@ -94,18 +104,36 @@ class Gazetteer:
     """Names → divisions, with the chain of parents of every division."""
 
     def __init__(self, extra_files: tuple[str, ...] = (), home_city: Optional[str] = "深圳市") -> None:
+        from nlp import warmcache
+
         self.divisions: dict[str, Division] = {}
         self.names: dict[str, dict[str, float]] = {}
         self.home_city = home_city
+        self._recent: dict[str, tuple] = {}  # text → its mentions: the address and the place read one text
+        extra = tuple(Path(path) for path in extra_files if path)
+        # the tables are kept on disk between runs (nlp.warmcache): parsing them cost ~1 s of each start
+        warmcache.cached("gazetteer", ["gazetteer", home_city, *default_inputs(), Path(__file__), *extra],
+                         lambda: self._build(extra), self._state, self._restore)
+
+    def _build(self, extra_files: tuple[Path, ...]) -> "Gazetteer":
         self._load_divisions(DATA / "divisions.tsv.gz")
         self.load_places(DATA / "shenzhen_places.yaml")
         for path in extra_files:
-            if path:
-                self.load_places(Path(path))
+            self.load_places(path)
         # every prefix of every name: the scan stops as soon as no name can continue
         self._prefixes = {name[:i] for name in self.names for i in range(1, len(name) + 1)}
         self._starts = {name[:2] for name in self.names if len(name) >= 2}  # where a mention can begin
-        self._recent: dict[str, tuple] = {}  # text → its mentions: the address and the place read one text
+        return self
+
+    @staticmethod
+    def _state(gazetteer: "Gazetteer") -> tuple:
+        return ([(d.code, d.name, d.parent, d.level) for d in gazetteer.divisions.values()], gazetteer.names,
+                gazetteer._prefixes, gazetteer._starts)
+
+    def _restore(self, state: tuple) -> "Gazetteer":
+        divisions, self.names, self._prefixes, self._starts = state
+        self.divisions = {row[0]: Division(*row) for row in divisions}
+        return self
 
     # --- loading --------------------------------------------------------------------------------
     def _add_name(self, name: str, code: str, weight: float) -> None:

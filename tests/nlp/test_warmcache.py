@@ -1,0 +1,74 @@
+"""What start-up keeps on disk (nlp.warmcache) gives exactly what building it gives, and is rebuilt when
+an input changes or the kept file is damaged."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# segments and places every real storm post, printing one JSON line per post
+PROBE = r"""
+import json, sys
+from nlp.segment import configure, tokenize
+from nlp.location import Locator
+from nlp.eval.label import load_posts
+
+class Config(dict):
+    def resolve_path(self, key):
+        return self[key]
+
+configure(Config({"nlp.user_words": sys.argv[1:], "nlp.user_dict": ""}))
+locator = Locator()
+for post in list(load_posts().values()):
+    location = locator.locate(post["text"])
+    print(json.dumps([tokenize(post["text"], keep_stopwords=True), location.district, location.street],
+                     ensure_ascii=False))
+"""
+
+
+def _probe(cache: str, *words: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, YUQING_WARM_CACHE=cache, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-c", PROBE, *words], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600, check=True)
+
+
+def test_kept_tables_answer_as_built_ones_and_are_rebuilt_when_an_input_changes_or_is_damaged(tmp_path):
+    built = _probe("off").stdout
+    assert len(built.splitlines()) == 1981
+    first = _probe(str(tmp_path))  # builds, then keeps
+    kept = sorted(p.name.split("-")[0] for p in tmp_path.glob("*.marshal"))
+    assert kept == ["gazetteer", "jieba"]
+    second = _probe(str(tmp_path))  # reads what was kept
+    assert first.stdout == built and second.stdout == built
+    jieba_file = next(tmp_path.glob("jieba-*.marshal"))
+    # a user word is an input: another key, and the word is cut whole
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys\nfrom nlp.segment import configure, tokenize\n"
+         "class C(dict):\n    def resolve_path(self, k): return self[k]\n"
+         "configure(C({'nlp.user_words': ['龙华民治大水坑'], 'nlp.user_dict': ''}))\n"
+         "print(tokenize('龙华民治大水坑又淹了'))"],
+        cwd=REPO, env=dict(os.environ, YUQING_WARM_CACHE=str(tmp_path), PYTHONPATH=str(REPO)),
+        capture_output=True, text=True, timeout=600, check=True)
+    assert "龙华民治大水坑" in probe.stdout
+    assert len(list(tmp_path.glob("jieba-*.marshal"))) == 2 and jieba_file.exists()
+    # a torn file: a warning naming it, the tables built again, the same answers
+    jieba_file.write_bytes(jieba_file.read_bytes()[:1000])
+    again = _probe(str(tmp_path))
+    assert "could not be read" in again.stderr and jieba_file.name in again.stderr
+    assert again.stdout == built
+    assert jieba_file.stat().st_size > 1_000_000  # rewritten whole
+
+
+def test_keys_follow_the_inputs(tmp_path):
+    from nlp import warmcache
+
+    source = tmp_path / "words.txt"
+    source.write_text("甲\n", encoding="utf-8")
+    first = warmcache.key(["x", source, ("a",)])
+    assert warmcache.key(["x", source, ("a",)]) == first
+    assert warmcache.key(["x", source, ("b",)]) != first
+    source.write_text("甲乙\n", encoding="utf-8")  # size (and time) changed
+    assert warmcache.key(["x", source, ("a",)]) != first
+    assert json.dumps(warmcache.key([tmp_path / "missing"]))  # a missing file still keys
