@@ -127,7 +127,7 @@ class Analyzer:
         """Per-text probabilities of every task, stage 1 everywhere and stage 2 where routed."""
         if not texts:
             return {task: np.zeros((0, len(model.labels))) for task, model in self.models.items()}
-        features = featurizer().transform(texts)
+        features = featurizer().rows(texts)
         stage1 = {}
         for task, model in self.models.items():
             rules = None

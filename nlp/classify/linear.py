@@ -13,13 +13,43 @@ import numpy as np
 
 
 class SparseLinearModel:
-    """``scores = X @ W.T + b``; softmax when ``exclusive``, else a sigmoid per label."""
+    """``scores = X @ W.T + b``; softmax when ``exclusive``, else a sigmoid per label.
+
+    Scoring uses a dense ``(features, labels)`` float32 copy of the weights (exact: they are float16
+    values), gathered by the rows' columns; scipy is imported only for scipy inputs and training."""
 
     def __init__(self, weights, intercept: np.ndarray, labels: Sequence[str], exclusive: bool):
-        self.weights = weights.tocsr()  # (labels, features)
+        # weights: a scipy sparse matrix (labels, features), or its (rows, cols, values, shape) arrays
+        if isinstance(weights, tuple):
+            rows, cols, values, shape = weights
+        else:
+            coo = weights.tocoo()
+            rows, cols, values, shape = coo.row, coo.col, coo.data, coo.shape
+        self._coo = (np.asarray(rows), np.asarray(cols), np.asarray(values, dtype=np.float64), tuple(int(x) for x in shape))
+        self._csr = None
+        self._dense_t = None
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.labels = list(labels)
         self.exclusive = exclusive
+
+    @property
+    def weights(self):
+        """The weights as a ``scipy.sparse.csr_matrix`` (labels, features)."""
+        if self._csr is None:
+            from scipy.sparse import coo_matrix
+
+            rows, cols, values, shape = self._coo
+            self._csr = coo_matrix((values, (rows, cols)), shape=shape).tocsr()
+        return self._csr
+
+    def dense_t(self) -> np.ndarray:
+        """The weights as a dense ``(features, labels)`` float32 array (built once)."""
+        if self._dense_t is None:
+            rows, cols, values, shape = self._coo
+            dense = np.zeros((shape[1], shape[0]), dtype=np.float32)
+            np.add.at(dense, (cols, rows), values.astype(np.float32))
+            self._dense_t = dense
+        return self._dense_t
 
     @classmethod
     def from_sklearn(cls, estimator, labels: Sequence[str], exclusive: bool) -> "SparseLinearModel":
@@ -35,12 +65,15 @@ class SparseLinearModel:
         return cls(csr_matrix(coef.astype(np.float16).astype(np.float64)), intercept, labels, exclusive)
 
     def decision(self, features) -> np.ndarray:
-        from scipy.sparse import issparse
+        from nlp.classify.features import HashedRows
 
-        if issparse(features):
+        if isinstance(features, HashedRows):
+            scores = features.dot(self.dense_t())
+        elif hasattr(features, "tocsr"):  # a scipy sparse matrix (training, the benches)
             scores = (features @ self.weights.T).toarray()
-        else:  # dense input (stage-2 heads): sparse @ dense keeps numpy semantics
-            scores = np.asarray(self.weights @ np.asarray(features, dtype=np.float64).T).T
+        else:  # dense input (stage-2 heads)
+            x = np.asarray(features, dtype=np.float64)
+            scores = x @ self.dense_t()[:x.shape[1]].astype(np.float64)
         return scores + self.intercept
 
     def predict_proba(self, features) -> np.ndarray:
@@ -52,7 +85,7 @@ class SparseLinearModel:
         return 1.0 / (1.0 + np.exp(-scores))
 
     def save(self, path: Path | str) -> None:
-        w = self.weights.tocoo()
+        w = self.weights.tocoo()  # canonical order, whatever the weights were built from
         np.savez_compressed(path, rows=w.row.astype(np.int32), cols=w.col.astype(np.int32),
                             values=w.data.astype(np.float16), shape=np.array(w.shape),
                             intercept=self.intercept, labels=np.array(self.labels),
@@ -60,11 +93,8 @@ class SparseLinearModel:
 
     @classmethod
     def load(cls, path: Path | str) -> "SparseLinearModel":
-        from scipy.sparse import coo_matrix
-
         with np.load(path, allow_pickle=False) as data:
-            weights = coo_matrix((data["values"].astype(np.float64), (data["rows"], data["cols"])),
-                                 shape=tuple(data["shape"]))
+            weights = (data["rows"], data["cols"], data["values"].astype(np.float64), tuple(data["shape"]))
             return cls(weights, data["intercept"], [str(x) for x in data["labels"]], bool(data["exclusive"]))
 
 
