@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.py | cksum | cut -d' ' -f1)
 ES_PORT ?= 9277
 ES_DIR  ?= $(CURDIR)/.cache/es-test
+# test processes (pytest-xdist; whole files stay in one process, so their module fixtures are built once)
+TEST_WORKERS ?= 2
 
 .PHONY: setup models system-deps run test test-cluster es-start es-stop bench clean
 
@@ -48,7 +50,7 @@ es-stop:
 	-scripts/elasticsearch.sh stop --port $(ES_PORT) --data $(ES_DIR)
 
 test: setup system-deps es-start
-	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider --durations=30 $(PYTEST_ARGS); \
+	@YUQING_ES_URL=http://127.0.0.1:$(ES_PORT) $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=30 $(PYTEST_ARGS); \
 	  rc=$$?; $(MAKE) --no-print-directory es-stop; exit $$rc
 
 ## test-cluster: the tests marked `cluster` (tests/cluster), left out of `make test`: they start a

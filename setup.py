@@ -65,7 +65,7 @@ setup(
         "python-docx>=1.1",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-timeout>=2.3", "aiosmtpd>=1.4", "playwright>=1.40"],
+        "test": ["pytest>=8", "pytest-timeout>=2.3", "pytest-xdist>=3.5", "aiosmtpd>=1.4", "playwright>=1.40"],
     },
     entry_points={"console_scripts": ["yuqing=yuqing.app.cli:main"]},
 )

@@ -22,7 +22,9 @@ from store_helpers import open_test_store  # noqa: E402
 # this empty file unless the test names its own with --config.
 _EMPTY_CONFIG = Path(__file__).resolve().parent.parent / ".cache" / "test-config.yaml"
 _EMPTY_CONFIG.parent.mkdir(parents=True, exist_ok=True)
-_EMPTY_CONFIG.write_text("# the tests' defaults: every setting at its declared default\n", encoding="utf-8")
+_tmp_config = _EMPTY_CONFIG.with_name(f".test-config.{os.getpid()}.yaml")  # atomic: test workers write it at once
+_tmp_config.write_text("# the tests' defaults: every setting at its declared default\n", encoding="utf-8")
+os.replace(_tmp_config, _EMPTY_CONFIG)
 os.environ["YUQING_CONFIG"] = str(_EMPTY_CONFIG)
 
 

@@ -7,6 +7,7 @@ the torch backbone unchanged. Cache: ``$YUQING_MODEL_CACHE/../embeddings`` (one 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -39,7 +40,9 @@ def embed_cached(texts: Sequence[str], name: str, prefix: str = "query: ") -> np
         print(f"\r{name}: {min(start + step, len(texts))}/{len(texts)}", end="", file=sys.stderr)
     print(file=sys.stderr)
     vectors = np.concatenate(chunks) if chunks else np.zeros((0, 384), np.float32)
-    np.save(path, vectors)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.npy")  # atomic: another process may be reading it
+    np.save(tmp, vectors)
+    os.replace(tmp, path)
     return vectors
 
 
