@@ -23,7 +23,7 @@ class SparseLinearModel:
         if isinstance(weights, tuple):
             rows, cols, values, shape = weights
         else:
-            coo = weights.tocoo()
+            coo = weights.tocsr().tocoo()  # canonical: duplicate coordinates summed
             rows, cols, values, shape = coo.row, coo.col, coo.data, coo.shape
         self._coo = (np.asarray(rows), np.asarray(cols), np.asarray(values, dtype=np.float64), tuple(int(x) for x in shape))
         self._csr = None
@@ -47,7 +47,7 @@ class SparseLinearModel:
         if self._dense_t is None:
             rows, cols, values, shape = self._coo
             dense = np.zeros((shape[1], shape[0]), dtype=np.float32)
-            np.add.at(dense, (cols, rows), values.astype(np.float32))
+            dense[cols, rows] = values  # coordinates are distinct: saved from a canonical CSR (see save)
             self._dense_t = dense
         return self._dense_t
 

@@ -167,3 +167,15 @@ def test_need_words_the_storm_posts_use(text, need):
 def test_supplies_summed_up_as_wu_zi_are_not_another_need():
     """``矿泉水、面包等物资``: 物资 sums up the list; the list names the needs, it adds no `other`."""
     assert extract_rescue("求助！村里急需矿泉水、面包等物资，联系13800138000").needs == ["food_water"]
+
+
+def test_every_lexicon_reads_the_same_with_libyaml_and_pure_python():
+    """nlp.lexicons.load uses libyaml's safe loader for speed; it must give what yaml.safe_load gives."""
+    import yaml
+
+    from nlp.lexicons import HERE, load
+
+    files = sorted(HERE.glob("*.yaml"))
+    assert files
+    for path in files:
+        assert load(path.stem) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name
