@@ -83,10 +83,6 @@ class HashedRows:
         self.indptr, self.indices, self.data, self.n_features = indptr, indices, data, n_features
         self.extra = extra
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.indptr) - 1, self.n_features + (0 if self.extra is None else self.extra.shape[1])
-
     def with_extra(self, extra: np.ndarray) -> "HashedRows":
         extra = np.asarray(extra, dtype=np.float64)
         if self.extra is not None:
@@ -108,14 +104,11 @@ class HashedRows:
 
     def to_scipy(self):
         """The same rows as a ``scipy.sparse.csr_matrix`` (extra columns appended)."""
-        from scipy.sparse import csr_matrix, hstack
+        from scipy.sparse import csr_matrix
 
-        n = len(self.indptr) - 1
         matrix = csr_matrix((self.data, self.indices.astype(np.int32), self.indptr.astype(np.int32)),
-                            shape=(n, self.n_features))
-        if self.extra is not None and self.extra.size:
-            matrix = hstack([matrix, csr_matrix(self.extra)], format="csr")
-        return matrix
+                            shape=(len(self.indptr) - 1, self.n_features))
+        return append_columns(matrix, self.extra)
 
 
 def append_columns(matrix, extra: np.ndarray | None):
