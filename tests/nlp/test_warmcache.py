@@ -72,3 +72,36 @@ def test_keys_follow_the_inputs(tmp_path):
     source.write_text("甲乙\n", encoding="utf-8")  # size (and time) changed
     assert warmcache.key(["x", source, ("a",)]) != first
     assert json.dumps(warmcache.key([tmp_path / "missing"]))  # a missing file still keys
+
+
+def test_kept_linear_models_equal_the_saved_ones(tmp_path, monkeypatch):
+    import numpy as np
+
+    from nlp.classify.linear import SparseLinearModel
+
+    saved = sorted((REPO / "nlp" / "models").glob("*/*.npz"))
+    assert len(saved) >= 5
+
+    def arrays(model):
+        rows, cols, values, shape = model._coo
+        return [rows, cols, values, np.array(shape), model.intercept, np.array(model.labels), np.array(model.exclusive)]
+
+    monkeypatch.setenv("YUQING_WARM_CACHE", "off")
+    built = {path: SparseLinearModel.load(path) for path in saved}
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setenv("YUQING_WARM_CACHE", str(tmp_path))
+    for _ in range(2):  # builds and keeps, then reads what was kept
+        for path in saved:
+            kept = SparseLinearModel.load(path)
+            for a, b in zip(arrays(kept), arrays(built[path])):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert len(list(tmp_path.glob("linear-*.marshal"))) == len(saved)
+    # a retrained model (another file at the same path) is read again, not taken from the cache
+    first = saved[0]
+    copy = tmp_path / "model.npz"
+    copy.write_bytes(first.read_bytes())
+    assert SparseLinearModel.load(copy).labels == built[first].labels
+    other = next(p for p in saved if built[p].labels != built[first].labels)
+    copy.write_bytes(other.read_bytes())
+    os.utime(copy, ns=(1, 1))
+    assert SparseLinearModel.load(copy).labels == built[other].labels
