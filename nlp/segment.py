@@ -130,6 +130,12 @@ def _cut(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def forget() -> None:
+    """Drop the remembered cuts, so the next reading of a text cuts it again (the benches time every
+    pass as a first reading, as of new posts)."""
+    _cut.cache_clear()
+
+
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Words of ``text``: jieba precise mode, whitespace and punctuation dropped."""
     words = _cut(text or "")
