@@ -108,6 +108,26 @@ def list_requests(store, *, statuses: Iterable[str] = (), street: Optional[str] 
     return rows[:limit] if limit else rows
 
 
+def same_phone(rows: Iterable[dict]) -> dict[str, list[str]]:
+    """For each open row of ``rows``, the other open rows that give one of its phones.
+
+    Likely one request reported twice, for the desk to check and merge by hand: a post naming two
+    phones already on two rows joins the first and brings the second phone with it
+    (:func:`alerts.requests.keyed_requests`), and the engine never merges rows itself (a phone can also
+    be a volunteer's, given for several families). Rows merged into another are left out."""
+    live = [d for d in rows if status_of(d) in OPEN_STATUSES and not d.get("merged_into")]
+    holders: dict[str, list[str]] = {}
+    for data in live:
+        for phone in data.get("phones") or []:
+            holders.setdefault(phone, []).append(data["id"])
+    found: dict[str, list[str]] = {}
+    for data in live:
+        others = dict.fromkeys(o for p in data.get("phones") or [] for o in holders[p] if o != data["id"])
+        if others:
+            found[data["id"]] = list(others)
+    return found
+
+
 def get(store, request_id: str) -> tuple[dict, str]:
     """The row and its version token; :class:`NotFound` names the id."""
     found = store.get_versioned(KIND, request_id)

@@ -165,3 +165,22 @@ def test_a_safe_word_beside_someone_missing_does_not_close_the_row(store, cycle)
          rescue=rescue_slots(A_PHONE, "民治街道碧水龙庭3栋"))
     cycle(minutes(11))
     assert board.status_of(rows(store)[a_id]) == "new"
+
+
+def test_a_post_naming_two_rows_phones_marks_both_rows_for_the_desk_and_a_merge_clears_it(store, cycle):
+    # as henan2021-1712 did in the soak: a later post names the phones of two requests already on the board
+    a_id, b_id, _a, _b = two_requests(store, cycle)
+    assert board.same_phone(board.list_requests(store)) == {}
+    bridge = post(store, "碧水龙庭和桂花苑都有人被困，联系13800001111或13900002222", minutes(3),
+                  rescue={**rescue_slots(A_PHONE, "民治街道碧水龙庭3栋"), "phones": [A_PHONE, B_PHONE]})
+    cycle(minutes(4))
+    found = rows(store)
+    assert set(found) == {a_id, b_id}  # the engine merges nothing itself
+    assert bridge.id in found[a_id]["doc_ids"] and B_PHONE in found[a_id]["phones"]
+    assert board.same_phone(found.values()) == {a_id: [b_id], b_id: [a_id]}
+    board.set_status(store, b_id, "rescued", by="王敏", now=minutes(5))  # a closed row is not a twin
+    assert board.same_phone(rows(store).values()) == {}
+    board.set_status(store, b_id, "in_progress", by="王敏", note="还有人", now=minutes(6))
+    assert board.same_phone(rows(store).values()) == {a_id: [b_id], b_id: [a_id]}
+    board.merge(store, a_id, [b_id], by="王敏", now=minutes(7))
+    assert board.same_phone(rows(store).values()) == {}

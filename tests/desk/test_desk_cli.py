@@ -77,6 +77,22 @@ def test_list_set_and_claim(store, board_of_two):
     assert rows(store)[a_id]["status"] == "verified"
 
 
+def test_list_marks_rows_that_give_one_phone_until_they_are_merged(store, board_of_two, cycle):
+    a_id, b_id, _a, _b = board_of_two
+    post(store, f"碧水龙庭和桂花苑都有人被困，联系{A_PHONE}或{B_PHONE}", minutes(3), doc_id="bridge",
+         rescue={**rescue_slots(A_PHONE, "民治街道碧水龙庭3栋"), "phones": [A_PHONE, B_PHONE]})
+    cycle(minutes(4))
+    listed = {r["request_id"]: r for r in lines(yuqing(store, "desk", "list", "--format", "json"))}
+    assert listed[a_id]["same_phone"] == [b_id] and listed[b_id]["same_phone"] == [a_id]
+    text = yuqing(store, "desk", "list")
+    assert text.returncode == 0, text.stderr
+    marks = {line.split()[0]: line for line in text.stdout.splitlines()}
+    assert marks[a_id].endswith(f"同号(可能重复):{b_id}") and marks[b_id].endswith(f"同号(可能重复):{a_id}")
+    assert yuqing(store, "desk", "merge", a_id, b_id, "--by", "王敏").returncode == 0
+    listed = {r["request_id"]: r for r in lines(yuqing(store, "desk", "list", "--format", "json"))}
+    assert listed[a_id]["same_phone"] == [] and "同号" not in yuqing(store, "desk", "list").stdout
+
+
 def test_export_xlsx_reads_back_and_is_audited(store, board_of_two, tmp_path):
     a_id, b_id, _a, _b = board_of_two
     out = tmp_path / "交接.xlsx"

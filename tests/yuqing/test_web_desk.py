@@ -14,7 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from desk_seed import A_HOME, A_PHONE, B_PHONE, C2_PHONE, C_PHONE, GL, MASKED_A, USERS, minutes, post, seed  # noqa: E402
+from desk_seed import (A_HOME, A_PHONE, B_PHONE, C2_PHONE, C_PHONE, D_PHONE, GL, MASKED_A, USERS, minutes, post,  # noqa: E402
+                       rescue, seed)
 
 from desk import board, storm  # noqa: E402
 from governance import audit  # noqa: E402
@@ -165,6 +166,29 @@ def test_assign_merge_split_and_undo_a_follow_up(desk):
     assert undone["status"] == "dispatched"
     actions = {e.action for e in audit.find(desk.store, who="ana")}
     assert {"desk_assign", "desk_split", "desk_merge", "desk_followup_undo"} <= actions
+
+
+def test_rows_that_give_one_phone_are_marked_and_the_merge_form_is_filled_in(desk):
+    # a later post names the phones of two rows already on the board (as real storm posts did): the
+    # engine adds it to one row and merges nothing; the board marks both rows for the desk to check
+    a_id, d_id = desk.rows[A_PHONE], desk.rows[D_PHONE]
+    post(desk.store, f"碧水龙庭和上塘村都有人被困，联系{A_PHONE}或{D_PHONE}", minutes(9), doc_id="bridge",
+         rescue_slots={**rescue(A_PHONE, A_HOME, 0.9), "phones": [A_PHONE, D_PHONE]})
+    desk.engine.cycle(minutes(10))
+    page = desk.get("/desk", headers={"Authorization": "Bearer t-ana"}).text
+
+    def row_html(row_id):
+        return re.search(rf'<tbody id="r-{re.escape(row_id)}".*?</tbody>', page, re.S).group(0)
+
+    a_html, d_html = row_html(a_id), row_html(d_id)
+    assert f'同号：<a href="#r-{d_id}">{d_id}</a>' in a_html and f'同号：<a href="#r-{a_id}">{a_id}</a>' in d_html
+    assert f'aria-label="并入本行的编号" value="{d_id}"' in a_html
+    assert "同号" not in row_html(desk.rows[B_PHONE])
+    viewer = desk.get("/desk", headers={"Authorization": "Bearer t-vic"}).text  # the mark names rows, not phones
+    assert f'href="#r-{d_id}"' in viewer and D_PHONE not in viewer
+    merged = desk.post(f"/desk/rows/{a_id}/merge", data={"others": d_id}, headers=ANA).json()["row"]
+    assert "d1" in merged["doc_ids"] and "bridge" in merged["doc_ids"]
+    assert "同号" not in desk.get("/desk", headers={"Authorization": "Bearer t-ana"}).text
 
 
 # --- hand-over ----------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from browser_support import Service, browser, needs_chromium, open_page  # noqa: E402,F401  (fixtures)
-from desk_seed import (A_HOME, A_PHONE, B_PHONE, C_PHONE, GL, MASKED_A, TEAM, USERS, minutes, post,  # noqa: E402
-                       seed)
+from desk_seed import (A_HOME, A_PHONE, B_PHONE, C_PHONE, D_PHONE, GL, MASKED_A, TEAM, USERS, minutes,  # noqa: E402
+                       post, rescue, seed)
 
 from desk import board, storm  # noqa: E402
 from desk.handover import COLUMNS  # noqa: E402
@@ -207,6 +207,30 @@ def test_a_follow_up_post_marks_a_row_safe_on_the_open_board(open_page, service)
     assert _row(page, a_id).locator('[data-field="status"]').inner_text() == "待核实"
     [event] = audit.find(service.store, actions=["desk_followup_undo"])
     assert event.who == "ana"
+
+
+def test_two_rows_that_give_one_phone_are_marked_and_merged_from_the_mark(open_page, service):
+    a_id, d_id = service.rows[A_PHONE], service.rows[D_PHONE]
+    post(service.store, f"碧水龙庭和上塘村都有人被困，联系{A_PHONE}或{D_PHONE}", minutes(9), doc_id="bridge",
+         rescue_slots={**rescue(A_PHONE, A_HOME, 0.9), "phones": [A_PHONE, D_PHONE]})
+    service.engine.cycle(minutes(10))
+    ana = open_page("t-ana")
+    page = ana.go("/desk")
+    mark = _row(page, a_id).locator(".same-phone")
+    assert mark.is_visible() and d_id in mark.inner_text() and "可能重复" in mark.inner_text()
+    assert a_id in _row(page, d_id).locator(".same-phone").inner_text()
+    ana.shot("desk-same-phone")
+    mark.locator("a").click()  # the link goes to the other row
+    page.wait_for_function("id => location.hash === `#r-${id}`", arg=d_id, timeout=5000)
+    row = _row(page, a_id)
+    row.locator("details.posts summary").click()
+    merge = row.locator("form", has=page.locator("input[name=others]"))
+    assert merge.locator("input[name=others]").input_value() == d_id  # filled in from the mark
+    merge.locator("button").click()
+    page.wait_for_load_state("networkidle")
+    assert "已合并" in page.inner_text("#flash")
+    assert _stored(service, d_id)["merged_into"] == a_id and "bridge" in _stored(service, a_id)["doc_ids"]
+    assert page.locator(".same-phone").count() == 0
 
 
 def test_a_rumour_gets_its_denial_and_fraud_is_flagged(open_page, service):

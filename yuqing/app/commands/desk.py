@@ -4,7 +4,8 @@
   urgent first; JSONL with ``request_id, doc_ids, phones, address, street, people_count, vulnerable,
   needs, urgency, status, assignee, updated_at`` (plus ``status_label``, ``claimed_by``,
   ``claim_until``, ``verified_by``, ``notes``, ``alert_id``, ``first_seen``, ``last_seen``,
-  ``merged_into``, ``personal_purged_at``). ``assignee`` is the rescue team the row was given to.
+  ``merged_into``, ``personal_purged_at``, ``same_phone``: the other open rows listed that give one of
+  its phones, likely the same request). ``assignee`` is the rescue team the row was given to.
 * ``set ID STATUS [--note TEXT] --by NAME`` — a status (key or Chinese label: verified / 已核实).
 * ``claim ID --by NAME`` / ``release ID --by NAME`` — 认领 (expires after ``desk.claim_minutes``).
 * ``note ID TEXT --by NAME``, ``assign ID TEAM --by NAME`` — a call's result; 派单 to a team.
@@ -123,14 +124,17 @@ class Command(BaseCommand):
 
         if args.limit is not None and args.limit < 1:
             raise InputError(f"--limit must be 1 or more, not {args.limit}")
-        for data in board.list_requests(ctx.store, statuses=args.status, street=args.street, limit=args.limit):
+        rows = board.list_requests(ctx.store, statuses=args.status, street=args.street, limit=args.limit)
+        same = board.same_phone(rows)  # rows listed that give one phone: likely one request, merge by hand
+        for data in rows:
             row = board.row(data)
             if args.format == "json":
-                print(_dump(row))
+                print(_dump({**row, "same_phone": same.get(data["id"], [])}))
             else:
                 claimed = f"  认领:{row['claimed_by']}" if row["claimed_by"] else ""
+                twins = f"  同号(可能重复):{','.join(same[data['id']])}" if data["id"] in same else ""
                 print(f"{row['request_id']}  {row['status_label']:<6} 紧急度 {float(row['urgency'] or 0):.2f}  "
-                      f"{row['street'] or '—'}  {row['address'] or '—'}  {'、'.join(row['phones'])}{claimed}")
+                      f"{row['street'] or '—'}  {row['address'] or '—'}  {'、'.join(row['phones'])}{claimed}{twins}")
         return 0
 
     def _review(self, args, ctx) -> int:

@@ -177,8 +177,9 @@ def _expected(store, request_id: str, seen: Optional[str]) -> Optional[str]:
     return version
 
 
-def _row_view(data: dict, posts: dict[str, Any], now) -> dict[str, Any]:
-    """A board row for the templates: the stored fields, the live claim, the moves allowed, its posts."""
+def _row_view(data: dict, posts: dict[str, Any], now, same_phone: Optional[dict[str, list[str]]] = None) -> dict[str, Any]:
+    """A board row for the templates: the stored fields, the live claim, the moves allowed, its posts,
+    and the other rows shown that give one of its phones (:func:`desk.board.same_phone`)."""
     live = board.row(data, now=now)
     status = live["status"]
     undone = {f.get("doc_id") for f in data.get("followups") or [] if f.get("undone")}
@@ -196,6 +197,7 @@ def _row_view(data: dict, posts: dict[str, Any], now) -> dict[str, Any]:
                                                               if d in posts][:POSTS_PER_ROW],
         "merged_into_id": data.get("merged_into"), "merged_from_ids": data.get("merged_from") or [],
         "split_from_id": data.get("split_from"), "purged": bool(data.get("personal_purged_at")),
+        "same_phone_ids": (same_phone or {}).get(data["id"], []),
         "allowed": sorted(board.TRANSITIONS.get(status, ()), key=list(board.STATUSES).index),
         "team_moves": [s for s in TEAM_STATUSES if s in board.TRANSITIONS.get(status, ())],
     }
@@ -317,7 +319,8 @@ def routes(web: Web) -> list[Route]:
         view = web.redactor(request, [d for data in rows for d in data.get("doc_ids") or []])
         web.audit_view(request, view, [JsonRecord(**d) for d in rows], posts, target_kind=board.KIND,
                        detail="救援台")
-        shown = [_row_view(d, posts, now) for d in rows]
+        same = board.same_phone(rows)
+        shown = [_row_view(d, posts, now, same) for d in rows]
         query = {k: v for k, v in request.query_params.items() if k in ("status", "street")}
         return web.page(request, "desk_board.html", view, rows=shown, counts=counts(store, street),
                         storm=storm.current(web.store), refresh_seconds=refresh,
