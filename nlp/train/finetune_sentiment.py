@@ -11,13 +11,13 @@ not yet wired into the cascade (it would add a torch head of a few MB per task).
 from __future__ import annotations
 
 import argparse
-import copy
 import time
 
 import numpy as np
 
 from nlp.train import data
 from nlp.train.common import log
+from nlp.train.finetune_real import TunedTop
 
 
 def _batches(tokenizer, texts, max_tokens, batch_size):
@@ -56,49 +56,30 @@ def main(argv=None) -> int:
     torch.manual_seed(0)
     folder = prepare()
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    model = BertModel.from_pretrained(str(folder), add_pooling_layer=False).eval()
-    split = len(model.encoder.layer) - args.layers
-    top = torch.nn.ModuleList(copy.deepcopy(model.encoder.layer[split:])).train()
-    head = torch.nn.Linear(model.config.hidden_size, 2)
-
-    def lower(x, mask):  # frozen embeddings + lower layers
-        with torch.inference_mode():
-            hidden = model.embeddings(input_ids=x)
-            ext = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min  # additive mask
-            for layer in model.encoder.layer[:split]:
-                out = layer(hidden, attention_mask=ext)
-                hidden = out[0] if isinstance(out, tuple) else out
-        return hidden.clone(), ext
-
-    def upper(hidden, ext, mask):
-        for layer in top:
-            out = layer(hidden, attention_mask=ext)
-            hidden = out[0] if isinstance(out, tuple) else out
-        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-        return head(pooled)
+    model = TunedTop(BertModel.from_pretrained(str(folder), add_pooling_layer=False), args.layers, 2)
 
     train_texts, train_y = data.subset(*data.chnsenticorp("train"), args.train_rows, seed=1)
     test_texts, test_y = data.subset(*data.chnsenticorp("test"), args.test_rows)
     start = time.perf_counter()
-    cached = [(lower(x, m), m, idx) for x, m, idx in _batches(tokenizer, train_texts, args.max_tokens, 16)]
+    cached = [(model.lower(x, m), m, idx) for x, m, idx in _batches(tokenizer, train_texts, args.max_tokens, 16)]
     log(f"cached lower layers of {len(train_texts)} examples in {time.perf_counter() - start:.0f}s")
-    optimiser = torch.optim.AdamW([{"params": top.parameters(), "lr": 5e-5}, {"params": head.parameters(), "lr": 2e-3}])
+    optimiser = torch.optim.AdamW(model.parameters(5e-5, 2e-3))
     labels = torch.tensor(train_y)
+    model.top.train()
     for epoch in range(args.epochs):
         start = time.perf_counter()
         for b in np.random.default_rng(epoch).permutation(len(cached)):
-            (hidden, ext), mask, idx = cached[b]
-            loss = torch.nn.functional.cross_entropy(upper(hidden, ext, mask), labels[idx])
+            hidden, mask, idx = cached[b]
+            loss = torch.nn.functional.cross_entropy(model.logits(hidden, mask), labels[idx])
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
         log(f"epoch {epoch + 1}: {len(train_texts) / (time.perf_counter() - start):.1f} examples/s, last loss {loss.item():.3f}")
-    top.eval()
+    model.top.eval()
     correct = 0
     with torch.inference_mode():
         for x, mask, idx in _batches(tokenizer, test_texts, args.max_tokens, 32):
-            hidden, ext = lower(x, mask)
-            predicted = upper(hidden, ext, mask).argmax(1).tolist()
+            predicted = model.logits(model.lower(x, mask), mask).argmax(1).tolist()
             correct += sum(p == test_y[i] for p, i in zip(predicted, idx))
     print(f"ChnSentiCorp test accuracy ({len(test_texts)}-row subset), last {args.layers} layers fine-tuned "
           f"on {len(train_texts)} train rows, {args.epochs} epochs: {correct / len(test_texts):.4f}")

@@ -1,0 +1,60 @@
+"""The fine-tuning experiment on the real dev split: the split backbone is the backbone, and the command
+runs as a user runs it (a subprocess, output to a pipe) and scores only dev posts out of fold."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nlp.backbone.convert import prepare
+
+
+@pytest.fixture(scope="module")
+def backbone():
+    from transformers import BertModel
+
+    return BertModel.from_pretrained(str(prepare()), add_pooling_layer=False).eval()
+
+
+@pytest.mark.parametrize("layers", [1, 4])
+def test_frozen_bottom_and_untrained_top_give_the_backbones_embedding(backbone, layers):
+    import torch
+    from tokenizers import Tokenizer
+
+    from nlp.train.finetune_real import TunedTop
+
+    tokenizer = Tokenizer.from_file(str(prepare() / "tokenizer.json"))
+    texts = ["紧急求助：老人被困三楼，水已经到腰了", "河南加油！"]
+    ids = [e.ids for e in tokenizer.encode_batch(["query: " + t for t in texts])]
+    width = max(map(len, ids))
+    x = torch.tensor([i + [1] * (width - len(i)) for i in ids])
+    mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i in ids])
+    model = TunedTop(backbone, layers, 3)
+    model.top.eval()
+    with torch.inference_mode():
+        split = model.pooled(model.lower(x, mask), mask).numpy()
+        whole = backbone(input_ids=x, attention_mask=mask).last_hidden_state
+        expected = ((whole * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)).numpy()
+    assert model.split == 12 - layers
+    np.testing.assert_allclose(split, expected, atol=1e-4)
+
+
+def test_command_scores_dev_posts_out_of_fold_beside_the_shipped_head(tmp_path):
+    from nlp.train import data
+
+    rows = data.real_storm_dev()[:40]
+    dump = tmp_path / "oof.npz"  # a stand-in for `choose --dump`: the shipped head said "negative" everywhere
+    np.savez(dump, ids=np.array([r["id"] for r in rows]), stage2=np.tile([0.8, 0.1, 0.1], (len(rows), 1)))
+    done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment", "--limit", "40",
+                           "--layers", "1", "--epochs", "1", "--threads", "1", "--stage2-dump", str(dump)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["posts"] == 40 and result["layers"] == 1
+    negative = sum(r["sentiment"] == "negative" for r in rows) / len(rows)
+    assert result["shipped stage 2"]["accuracy"] == round(negative, 4)
+    assert 0.0 <= result["tuned"]["accuracy"] <= 1.0
+    assert "test split was not read" in done.stderr
+    for fold in range(5):  # every post was held out once: each fold's log line says so
+        assert f"fold {fold}:" in done.stderr
