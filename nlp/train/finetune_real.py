@@ -104,9 +104,10 @@ def _batches(states: list, rows: list[int], size: int, rng: np.random.Generator 
     return [groups[g] for g in order]
 
 
-def out_of_fold(task: str, rows: list[dict], *, layers: int, epochs: int, lr: float, max_tokens: int,
-                threads: int) -> np.ndarray:
-    """Out-of-fold class probabilities of every row, one tuned top per fold."""
+def out_of_fold(tasks: list[str], rows: list[dict], *, layers: int, epochs: int, lr: float, max_tokens: int,
+                threads: int) -> dict[str, np.ndarray]:
+    """Out-of-fold class probabilities of every row for each task, one tuned top per fold. Several
+    tasks share the tuned layers (one head, a slice of it per task; their losses are summed)."""
     import torch
     from tokenizers import Tokenizer
     from transformers import BertModel
@@ -117,20 +118,23 @@ def out_of_fold(task: str, rows: list[dict], *, layers: int, epochs: int, lr: fl
     folder = prepare()
     tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
     backbone = BertModel.from_pretrained(str(folder), add_pooling_layer=False)
-    classes = len(TASKS[task])
-    y = torch.tensor([gold(task, r) for r in rows])
+    slices, width = {}, 0
+    for task in tasks:
+        slices[task] = slice(width, width + len(TASKS[task]))
+        width += len(TASKS[task])
+    y = {task: torch.tensor([gold(task, r) for r in rows]) for task in tasks}
     folds = np.array(_folds(rows, 5))
     start = time.perf_counter()
-    probe = TunedTop(backbone, layers, classes)
+    probe = TunedTop(backbone, layers, width)
     states = []
     for ids in _token_ids(tokenizer, [r["text"] for r in rows], max_tokens):
         x = torch.tensor([ids])
         states.append(probe.lower(x, torch.ones_like(x))[0])
     log(f"kept the frozen layers' states of {len(rows)} posts in {time.perf_counter() - start:.0f}s")
-    probs = np.zeros((len(rows), classes))
+    probs = {task: np.zeros((len(rows), len(TASKS[task]))) for task in tasks}
     for fold in range(5):
         torch.manual_seed(fold)
-        model = TunedTop(backbone, layers, classes)
+        model = TunedTop(backbone, layers, width)
         optimiser = torch.optim.AdamW(model.parameters(lr, 2e-3))
         train = [i for i in range(len(rows)) if folds[i] != fold]
         held = [i for i in range(len(rows)) if folds[i] == fold]
@@ -138,14 +142,17 @@ def out_of_fold(task: str, rows: list[dict], *, layers: int, epochs: int, lr: fl
         model.top.train()
         for epoch in range(epochs):
             for batch in _batches(states, train, 16, np.random.default_rng(epoch)):
-                loss = torch.nn.functional.cross_entropy(model.logits(*_padded(states, batch)), y[batch])
+                logits = model.logits(*_padded(states, batch))
+                loss = sum(torch.nn.functional.cross_entropy(logits[:, slices[t]], y[t][batch]) for t in tasks)
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
         model.top.eval()
         with torch.inference_mode():
             for batch in _batches(states, held, 32, None):
-                probs[batch] = torch.softmax(model.logits(*_padded(states, batch)), 1).numpy()
+                logits = model.logits(*_padded(states, batch))
+                for task in tasks:
+                    probs[task][batch] = torch.softmax(logits[:, slices[task]], 1).numpy()
         log(f"fold {fold}: {len(train)} posts trained, {len(held)} held out, {time.perf_counter() - start:.0f}s")
     return probs
 
@@ -163,26 +170,34 @@ def figures(task: str, y: np.ndarray, probs: np.ndarray) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.train.finetune_real", description=__doc__.split("\n")[0])
-    parser.add_argument("--task", choices=sorted(TASKS), required=True)
+    parser.add_argument("--task", required=True, help="sentiment, rescue, or both (sentiment,rescue: one shared top)")
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
-    parser.add_argument("--stage2-dump", help="out-of-fold probabilities of the shipped stage 2 (choose --dump)")
+    parser.add_argument("--stage2-dump", action="append", default=[],
+                        help="out-of-fold probabilities of the shipped stage 2 (choose --dump), one per task in order")
     args = parser.parse_args(argv)
+    tasks = args.task.split(",")
+    unknown = [t for t in tasks if t not in TASKS]
+    if unknown or (args.stage2_dump and len(args.stage2_dump) != len(tasks)):
+        parser.error(f"--task takes {', '.join(TASKS)} (comma-separated), with one --stage2-dump per task or none")
     rows = data.real_storm_dev()[:args.limit]
-    probs = out_of_fold(args.task, rows, layers=args.layers, epochs=args.epochs, lr=args.lr,
+    probs = out_of_fold(tasks, rows, layers=args.layers, epochs=args.epochs, lr=args.lr,
                         max_tokens=args.max_tokens, threads=args.threads)
-    y = np.array([gold(args.task, r) for r in rows])
-    result = {"posts": len(rows), "layers": args.layers, "epochs": args.epochs, "tuned": figures(args.task, y, probs)}
-    if args.stage2_dump:
-        dump = np.load(args.stage2_dump)
-        where = {str(i): k for k, i in enumerate(dump["ids"])}
-        shipped = dump["stage2"][[where[r["id"]] for r in rows]]
-        result["shipped stage 2"] = figures(args.task, y, shipped)
-        result["average of both"] = figures(args.task, y, (probs + shipped) / 2)
+    result = {"posts": len(rows), "layers": args.layers, "epochs": args.epochs}
+    for k, task in enumerate(tasks):
+        y = np.array([gold(task, r) for r in rows])
+        found = {"tuned": figures(task, y, probs[task])}
+        if args.stage2_dump:
+            dump = np.load(args.stage2_dump[k])
+            where = {str(i): j for j, i in enumerate(dump["ids"])}
+            shipped = dump["stage2"][[where[r["id"]] for r in rows]]
+            found["shipped stage 2"] = figures(task, y, shipped)
+            found["average of both"] = figures(task, y, (probs[task] + shipped) / 2)
+        result[task] = found
     import json
 
     print(json.dumps(result, ensure_ascii=False))

@@ -41,20 +41,35 @@ def test_frozen_bottom_and_untrained_top_give_the_backbones_embedding(backbone, 
 
 
 def test_command_scores_dev_posts_out_of_fold_beside_the_shipped_head(tmp_path):
+    """Sentiment and requests share one tuned top here; the figures come per task."""
     from nlp.train import data
 
     rows = data.real_storm_dev()[:40]
     dump = tmp_path / "oof.npz"  # a stand-in for `choose --dump`: the shipped head said "negative" everywhere
     np.savez(dump, ids=np.array([r["id"] for r in rows]), stage2=np.tile([0.8, 0.1, 0.1], (len(rows), 1)))
-    done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment", "--limit", "40",
-                           "--layers", "1", "--epochs", "1", "--threads", "1", "--stage2-dump", str(dump)],
+    requests = tmp_path / "requests.npz"  # and "not a request" everywhere
+    np.savez(requests, ids=np.array([r["id"] for r in rows]), stage2=np.tile([0.9, 0.1], (len(rows), 1)))
+    done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment,rescue", "--limit", "40",
+                           "--layers", "1", "--epochs", "1", "--threads", "1",
+                           "--stage2-dump", str(dump), "--stage2-dump", str(requests)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["posts"] == 40 and result["layers"] == 1
     negative = sum(r["sentiment"] == "negative" for r in rows) / len(rows)
-    assert result["shipped stage 2"]["accuracy"] == round(negative, 4)
-    assert 0.0 <= result["tuned"]["accuracy"] <= 1.0
+    assert result["sentiment"]["shipped stage 2"]["accuracy"] == round(negative, 4)
+    assert 0.0 <= result["sentiment"]["tuned"]["accuracy"] <= 1.0
+    assert result["rescue"]["shipped stage 2"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert set(result["rescue"]["tuned"]) == {"precision", "recall", "f1"}
     assert "test split was not read" in done.stderr
     for fold in range(5):  # every post was held out once: each fold's log line says so
         assert f"fold {fold}:" in done.stderr
+    held = sum(int(line.split(", ")[1].split()[0]) for line in done.stderr.splitlines() if line.startswith("fold "))
+    assert held == 40
+
+
+def test_an_unknown_task_is_refused_with_the_tasks_named():
+    done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment,category"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--task takes sentiment, rescue" in done.stderr
