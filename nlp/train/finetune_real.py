@@ -1,7 +1,7 @@
 """Experiment: fine-tune the backbone's top layers on the real storm posts, out of fold.
 
-    python -m nlp.train.finetune_real --task sentiment|rescue [--layers 4] [--epochs 4]
-        [--stage2-dump OOF.npz] [--limit N]
+    python -m nlp.train.finetune_real --task sentiment|rescue|sentiment,rescue [--layers 4] [--epochs 4]
+        [--stage2-dump OOF.npz …] [--limit N]
 
 The same grouped 5-fold split of the real dev split as ``nlp.train.choose`` (folds by near-duplicate
 family): for each fold the last ``--layers`` encoder layers and a linear head are trained on the other
@@ -9,8 +9,10 @@ folds' posts and the held-out fold is scored. The frozen lower layers run once p
 are kept), so a fold costs about ``layers/12`` of full fine-tuning: ~3 minutes with 4 layers on two
 cores. With ``--stage2-dump`` (the out-of-fold probabilities of the shipped stage 2, ``python -m
 nlp.train.choose --task T --dump OOF.npz`` with the module's settings) it also prints that head's
-figure on the same posts and the average of both. The frozen test split is never read. Nothing is
-saved: the tuned layers are not wired into the engine (the model card says why and what it would take).
+figure on the same posts and the average of both. ``sentiment,rescue`` trains one top shared by both
+tasks (one head, a slice per task), with one dump per task in that order. The frozen test split is
+never read. Nothing is saved: the tuned layers are not wired into the engine (the model card says
+why and what it would take).
 """
 from __future__ import annotations
 
