@@ -25,6 +25,7 @@ setup: $(STAMP) models
 
 models: $(STAMP)
 	@if [ -f nlp/backbone/prepare.py ]; then $(BIN)/python -m nlp.backbone.prepare; fi
+	@if [ -f nlp/train/tuned_top.py ]; then $(BIN)/python -m nlp.train.tuned_top --skip-without-data; fi
 
 ## system-deps: Debian packages the tests and the printed reports use: a real redis-server, the Noto CJK
 ## fonts and Pango for PDF reports (WeasyPrint), pdftotext to read them back

@@ -45,10 +45,31 @@ def row(name, value, goal="", published=""):
 
 
 def stage_probs(model, texts, embed_name=None):
+    """Stage 1's and stage 2's probabilities; stage 2 blended with the tuned top's, as the engine does,
+    when the model cache has one trained for this task (nlp.backbone.tuned)."""
     p1 = model.stage1_proba(featurizer().transform(texts), texts)
     if embed_name is None:
         return p1, None
-    return p1, model.apply_floors(model.stage2_proba(embed_cached(texts, embed_name), p1), texts)
+    p2 = model.stage2_proba(embed_cached(texts, embed_name), p1)
+    tuned = _tuned_probs(model.name, texts)
+    if tuned is not None:
+        from nlp.backbone.tuned import blend
+
+        p2 = blend(p2, tuned[0], tuned[1])
+    return p1, model.apply_floors(p2, texts)
+
+
+def _tuned_probs(task, texts):
+    """(the tuned top's probabilities of ``texts``, its blend weight), or None without a tuned top for ``task``."""
+    from nlp.backbone.convert import default_cache
+    from nlp.backbone.onnxrt import shared_onnx_encoder
+    from nlp.backbone.tuned import tuned_info
+
+    info = tuned_info(default_cache())
+    if info is None or task not in info["tasks"]:
+        return None
+    probs = shared_onnx_encoder(None, "tuned").encode_tuned(list(texts), batch_size=16)[1][task]
+    return probs, info["tasks"][task]["weight"]
 
 
 def f1(y, pred, average="binary"):
@@ -337,6 +358,24 @@ def _plain_fp32_fn(batch_size=16):
     return run
 
 
+def _cache_without_tuned_top():
+    """A folder of links to the model cache's files but the tuned top's, or None when it has no tuned top."""
+    import tempfile
+    from pathlib import Path
+
+    from nlp.backbone.convert import default_cache
+    from nlp.backbone.tuned import tuned_info
+
+    cache = default_cache()
+    if tuned_info(cache) is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="yuqing-untuned-"))
+    for path in cache.iterdir():
+        if "tuned" not in path.name:
+            (folder / path.name).symlink_to(path)
+    return folder
+
+
 def _plain_fp32_engine():
     """The plain transformers script as a stage-2 engine, the cascade's baseline."""
     from nlp.backbone.engines import EmbeddingEngine
@@ -381,6 +420,9 @@ def bench_cascade(args, models):
     engines = {f"auto (→ {chosen})": ENGINES.get("auto")()}
     engines.update({name: ENGINES.get(name)() for name in candidates(cpu())})
     engines["plain transformers fp32 (baseline)"] = _plain_fp32_engine()
+    untuned = _cache_without_tuned_top()
+    if untuned is not None:  # the engine as it was before the tuned top, in the same run
+        engines["onnx-int8 without the tuned top"] = ENGINES.get("onnx-int8")(cache=str(untuned))
     analyzers, passes, routed = {}, {label: [] for label in engines}, {}
     for label, engine in engines.items():
         analyzers[label] = Analyzer(models, policy=CascadePolicy(mode="cascade"), engine=engine)

@@ -4,7 +4,9 @@ location, keywords).
 Per batch: normalise (nlp.text), cut long texts into windows, run stage 1 of every task on every
 window, let the cascade (nlp.cascade) pick the windows the transformer stage sees, aggregate the
 windows of each document (sentiment and category: mean; rescue and harmful: the strongest window),
-then fill the slots with the extraction rules (nlp.rescue, nlp.location, nlp.keywords). Empty,
+then fill the slots with the extraction rules (nlp.rescue, nlp.location, nlp.keywords). When the
+model cache has a tuned top (nlp.backbone.tuned), its probabilities are averaged into stage 2 of the
+tasks it was trained for, and those analyses' model versions name it. Empty,
 non-Chinese or garbage input gives a neutral, empty analysis and a logged reason, never a crash.
 """
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from nlp.backbone.tuned import blend
 from nlp.cascade import CascadePolicy
 from nlp.classify.task import TASKS, TaskModel, featurizer, load_task
 from nlp.model_settings import SETTINGS
@@ -68,6 +71,8 @@ class Analyzer:
         self.window_chars = declared["nlp.models.window_chars"].default if window_chars is None else window_chars
         self.max_windows = declared["nlp.models.max_windows"].default if max_windows is None else max_windows
         self.last_routing: Counter = Counter()
+        self.last_tuned: dict = {}  # the tuned top's manifest, once it has taken part
+        self.last_tuned_rows = np.zeros(0, dtype=bool)  # the windows of the last classify it took part in
 
     @classmethod
     def from_config(cls, config, *, preload: bool = False) -> "Analyzer":
@@ -110,7 +115,9 @@ class Analyzer:
             windows += item.windows
             owners += [index] * len(item.windows)
         slots = self._rescue_slots(prepared)
+        self.last_tuned_rows = np.zeros(len(windows), dtype=bool)
         probs = self.classify(windows, [slots[o] for o in owners])
+        tuned_rows = self.last_tuned_rows
         rows_of: dict[int, list[int]] = {}  # each document's windows, found once (was a scan per document)
         for row, owner in enumerate(owners):
             rows_of.setdefault(owner, []).append(row)
@@ -120,7 +127,12 @@ class Analyzer:
                 results.append(empty_analysis(item.doc.id))
                 continue
             rows = rows_of[index]
-            results.append(self._build(item, {t: p[rows] for t, p in probs.items()}, slots[index]))
+            analysis = self._build(item, {t: p[rows] for t, p in probs.items()}, slots[index])
+            if tuned_rows[rows].any():  # the version names the tuned top that took part
+                for task in self.last_tuned["used"]:
+                    if task in analysis.model_versions:
+                        analysis.model_versions[task] += "+" + self.last_tuned["version"]
+            results.append(analysis)
         return results
 
     def classify(self, texts: Sequence[str], slots: Sequence | None = None) -> dict[str, np.ndarray]:
@@ -139,13 +151,37 @@ class Analyzer:
         if not routed.any() or self.engine is None:
             return stage1
         chosen = [t for t, r in zip(texts, routed) if r]
-        embeddings = self.engine.encode(chosen)
+        embeddings, tuned = self._encode(chosen)
         result = {}
         for task, model in self.models.items():
             probs = stage1[task].copy()
-            probs[routed] = model.apply_floors(model.stage2_proba(embeddings, stage1[task][routed]), chosen)
+            stage2 = model.stage2_proba(embeddings, stage1[task][routed])
+            if task in tuned:
+                stage2 = blend(stage2, tuned[task], self.last_tuned["tasks"][task]["weight"])
+            probs[routed] = model.apply_floors(stage2, chosen)
             result[task] = probs
+        if tuned:
+            self.last_tuned_rows = routed
         return result
+
+    def _encode(self, texts: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The embeddings and the tuned top's probabilities of the tasks whose labels it was trained
+        on (nlp.backbone.tuned; none when the model cache has no tuned top or the engine runs none)."""
+        if not hasattr(self.engine, "encode_tuned"):
+            return self.engine.encode(texts), {}
+        embeddings, tuned = self.engine.encode_tuned(texts)
+        if not tuned:
+            return embeddings, {}
+        info = self.engine.tuned()
+        usable = {}
+        for task, probs in tuned.items():
+            if task in self.models and info["tasks"][task]["labels"] == self.models[task].labels:
+                usable[task] = probs
+            elif task in self.models:
+                log.warning("the tuned top's %s labels %s are not the model's %s: its %s probabilities are "
+                            "not used", task, info["tasks"][task]["labels"], self.models[task].labels, task)
+        self.last_tuned = {**info, "used": sorted(usable)}
+        return embeddings, usable
 
     # --- one document ---------------------------------------------------------------------------
 

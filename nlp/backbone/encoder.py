@@ -89,12 +89,7 @@ class BackboneEncoder:
         """Embeddings ``(len(texts), 384)`` float32, L2-normalised."""
         windows, owners = self._windows(self.token_ids(texts, prefix))
         pooled = self._pooled(windows, batch_size)
-        out = np.zeros((len(texts), pooled.shape[1] if len(pooled) else 384), dtype=np.float64)
-        weights = np.zeros(len(texts))
-        for row, (owner, weight) in enumerate(owners):
-            out[owner] += weight * pooled[row]
-            weights[owner] += weight
-        out /= np.maximum(weights, 1e-9)[:, None]
+        out = combine_windows(pooled, owners, len(texts), 384)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
 
@@ -128,6 +123,17 @@ class BackboneEncoder:
                 summed = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
                 result[chunk] = summed.numpy()
         return result
+
+
+def combine_windows(rows: np.ndarray, owners: list[tuple[int, int]], count: int, width: int) -> np.ndarray:
+    """Per-text averages of per-window ``rows``, each window weighted by its token count (``owners``:
+    (text, tokens) of each window)."""
+    out = np.zeros((count, rows.shape[1] if len(rows) else width), dtype=np.float64)
+    weights = np.zeros(count)
+    for row, (owner, weight) in enumerate(owners):
+        out[owner] += weight * rows[row]
+        weights[owner] += weight
+    return out / np.maximum(weights, 1e-9)[:, None]
 
 
 _shared: dict[tuple, BackboneEncoder] = {}

@@ -10,12 +10,14 @@ when OpenMP competes for shared cores).
 ``nlp.models.precision`` (fp32, bf16 or dynamic int8).
 ``onnx`` / ``onnx-int8``: the same model exported to ONNX and run by ONNX Runtime
 (:mod:`nlp.backbone.onnxrt`), fp32 or dynamic int8 (per-channel weights, cosine ≥ 0.995 to fp32).
-All give L2-normalised 384-d ``query: `` embeddings.
+All give L2-normalised 384-d ``query: `` embeddings. ``encode_tuned`` adds the tuned top's
+probabilities when the model cache has one (:mod:`nlp.backbone.tuned`).
 """
 from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -33,6 +35,26 @@ class EmbeddingEngine:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
+
+    def tuned(self) -> dict | None:
+        """The tuned top's manifest (:mod:`nlp.backbone.tuned`) when the model cache holds a current
+        one, else None: then stage 2 is the shipped heads alone."""
+        from nlp.backbone.convert import default_cache
+        from nlp.backbone.tuned import tuned_info
+
+        return tuned_info(Path(self.cache) if self.cache else default_cache())
+
+    def encode_tuned(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The embeddings and, when the cache has a tuned top, each of its tasks' probabilities
+        (``{}`` without one). This engine computes the embeddings; the tuned top runs in its own
+        pass of the tuned graph (the ONNX int8 engine does both in one)."""
+        embeddings = self.encode(texts)
+        if self.tuned() is None:
+            return embeddings, {}
+        from nlp.backbone.onnxrt import shared_onnx_encoder
+
+        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads)
+        return embeddings, runner.encode_tuned(list(texts), batch_size=self.batch_size)[1]
 
     def preload(self) -> None:
         """Load what the first ``encode`` needs (weights, session). Engines with nothing to load keep this."""
@@ -131,6 +153,20 @@ class OnnxInt8Engine(OnnxEngine):
 
     onnx_precision = "int8"
 
+    def encode_tuned(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """One pass of the tuned graph: the same int8 embedding and the tuned top's probabilities."""
+        if self.tuned() is None:
+            return self.encode(texts), {}
+        from nlp.backbone.onnxrt import shared_onnx_encoder
+
+        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads)
+        return runner.encode_tuned(list(texts), batch_size=self.batch_size)
+
+    def preload(self) -> None:
+        from nlp.backbone.onnxrt import shared_onnx_encoder
+
+        shared_onnx_encoder(self.cache, "tuned" if self.tuned() else "int8", self.max_tokens, self.threads)
+
 
 @ENGINES.register("auto")
 class AutoEngine(EmbeddingEngine):
@@ -165,6 +201,9 @@ class AutoEngine(EmbeddingEngine):
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self.resolve().encode(texts)
+
+    def encode_tuned(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return self.resolve().encode_tuned(texts)
 
     def preload(self) -> None:
         self.resolve().preload()

@@ -22,11 +22,13 @@ import logging
 import threading
 import warnings
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from nlp.backbone.encoder import WINDOW, BackboneEncoder, load_tokenizer
 from nlp.backbone.convert import _sha256, prepare
+from yuqing.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +123,14 @@ class OnnxEncoder(BackboneEncoder):
                  max_tokens: int = 256, threads: int | None = None):
         import onnxruntime as ort
 
-        from yuqing.errors import ConfigError
+        from nlp.backbone.tuned import GRAPH, tuned_info
 
-        if precision not in FILES:
+        if precision not in FILES and precision != "tuned":
             raise ConfigError(f"ONNX engine precision {precision!r} is not one of {tuple(FILES)}")
         folder = prepare_onnx(Path(cache) if cache else None)
+        self.tuned = tuned_info(folder) if precision == "tuned" else None
+        if precision == "tuned" and self.tuned is None:
+            raise ConfigError(f"{folder} has no current tuned top: make it with `python -m nlp.train.tuned_top`")
         self.tokenizer = load_tokenizer(folder)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -133,7 +138,7 @@ class OnnxEncoder(BackboneEncoder):
         options.inter_op_num_threads = 1
         if threads:
             options.intra_op_num_threads = int(threads)
-        self.session = ort.InferenceSession(str(folder / FILES[precision]), options,
+        self.session = ort.InferenceSession(str(folder / (GRAPH if self.tuned else FILES[precision])), options,
                                             providers=["CPUExecutionProvider"])
         self.hidden_size = json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"]
         self.precision = precision
@@ -141,8 +146,15 @@ class OnnxEncoder(BackboneEncoder):
         self._lock = threading.Lock()
 
     def _pooled(self, windows: list[list[int]], batch_size: int) -> np.ndarray:
+        return self._outputs(windows, batch_size)[0]
+
+    def _outputs(self, windows: list[list[int]], batch_size: int) -> list[np.ndarray]:
+        """Every output of the graph for each window, in length-sorted batches: [pooled] or, for the
+        tuned graph, [pooled, logits]."""
         order = sorted(range(len(windows)), key=lambda i: len(windows[i]))
-        result = np.zeros((len(windows), self.hidden_size), dtype=np.float32)
+        widths = [o.shape[-1] if isinstance(o.shape[-1], int) else self.hidden_size
+                  for o in self.session.get_outputs()]
+        results = [np.zeros((len(windows), w), dtype=np.float32) for w in widths]
         with self._lock:
             for start in range(0, len(order), batch_size):
                 chunk = order[start:start + batch_size]
@@ -152,8 +164,27 @@ class OnnxEncoder(BackboneEncoder):
                 for row, i in enumerate(chunk):
                     ids[row, :len(windows[i])] = windows[i]
                     mask[row, :len(windows[i])] = 1
-                result[chunk] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        return result
+                for result, out in zip(results, self.session.run(None, {"input_ids": ids, "attention_mask": mask})):
+                    result[chunk] = out
+        return results
+
+    def encode_tuned(self, texts: Sequence[str], *, prefix: str = "query: ",
+                     batch_size: int = 32) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The embeddings (as :meth:`encode`) and each tuned task's probabilities, from one pass of the
+        tuned graph. A text longer than one window gets the token-weighted mean of its windows'
+        probabilities, as its embedding is the mean of theirs."""
+        from nlp.backbone.encoder import combine_windows
+        from nlp.backbone.tuned import softmax_columns
+
+        if self.tuned is None:
+            raise ConfigError("encode_tuned needs the tuned graph (precision 'tuned')")
+        windows, owners = self._windows(self.token_ids(list(texts), prefix))
+        pooled, logits = self._outputs(windows, batch_size)
+        embeddings = combine_windows(pooled, owners, len(texts), self.hidden_size)
+        norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+        probs = {task: combine_windows(p, owners, len(texts), p.shape[1])
+                 for task, p in softmax_columns(logits, self.tuned["tasks"]).items()}
+        return (embeddings / np.maximum(norms, 1e-12)).astype(np.float32), probs
 
 
 _shared: dict[tuple, OnnxEncoder] = {}
