@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from nlp.backbone.encoder import WINDOW, BackboneEncoder, load_tokenizer
 from nlp.backbone.convert import _sha256, prepare
+from nlp.backbone.export import OPSET, export_graph, quantize
 from yuqing.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 ONNX_FORMAT = 1
 FILES = {"fp32": "model.onnx", "int8": "model-int8.onnx"}
 MANIFEST = "onnx-manifest.json"
-OPSET = 17
 
 
 def is_onnx_prepared(cache: Path) -> bool:
@@ -65,7 +64,7 @@ def prepare_onnx(cache: Path | None = None, *, force: bool = False) -> Path:
     _export(cache, fp32.with_suffix(".tmp"))
     fp32.with_suffix(".tmp").replace(fp32)
     log.info("quantising it to %s", int8)
-    _quantize(fp32, int8.with_suffix(".tmp"))
+    quantize(fp32, int8.with_suffix(".tmp"))
     int8.with_suffix(".tmp").replace(int8)
     manifest = {"format": ONNX_FORMAT, "opset": OPSET, "weights_sha256": _sha256(cache / "model.safetensors"),
                 "files": {name: _sha256(cache / name) for name in FILES.values()}}
@@ -89,31 +88,7 @@ def _export(cache: Path, target: Path) -> None:
             return (hidden * mask).sum(1) / mask.sum(1)
 
     model = BertModel.from_pretrained(str(cache), add_pooling_layer=False, attn_implementation="eager").eval()
-    # a padded second row, so the traced graph keeps the attention-mask path
-    ids = torch.tensor([[0, 6, 7, 8, 9, 2], [0, 6, 7, 2, 1, 1]])
-    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        options = dict(input_names=["input_ids", "attention_mask"], output_names=["pooled"], opset_version=OPSET,
-                       dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                     "attention_mask": {0: "batch", 1: "tokens"}, "pooled": {0: "batch"}})
-        try:  # the TorchScript exporter: needs no onnxscript; torch < 2.5 has no `dynamo` argument
-            torch.onnx.export(MeanPooled(model), (ids, mask), str(target), dynamo=False, **options)
-        except TypeError:
-            torch.onnx.export(MeanPooled(model), (ids, mask), str(target), **options)
-
-
-def _quantize(source: Path, target: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process (shape inference) does not apply here
-    try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul", "Gather"])
-    finally:
-        root.setLevel(level)
+    export_graph(MeanPooled(model), target, ["pooled"])
 
 
 class OnnxEncoder(BackboneEncoder):

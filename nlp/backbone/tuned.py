@@ -23,7 +23,6 @@ import copy
 import hashlib
 import json
 import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -132,28 +131,17 @@ def save_tuned(cache: Path, top: TunedTop, *, tasks: dict[str, dict], trained_on
     blend. ``trained_on``: what made it (data digest, settings), recorded as is."""
     import torch
 
-    from nlp.backbone.onnxrt import OPSET, _quantize
+    from nlp.backbone.export import export_graph, quantize
 
     cache = Path(cache)
     (cache / MANIFEST).unlink(missing_ok=True)
     torch.save({"layers": len(top.top), "classes": top.head.out_features, "state": top.state_dict()},
                cache / WEIGHTS)
     fp32 = cache / "model-tuned.onnx.tmp"
-    ids = torch.tensor([[0, 6, 7, 8, 9, 2], [0, 6, 7, 2, 1, 1]])
-    mask = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]])
-    options = dict(input_names=["input_ids", "attention_mask"], output_names=["pooled", "logits"],
-                   opset_version=OPSET, dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                                      "attention_mask": {0: "batch", 1: "tokens"},
-                                                      "pooled": {0: "batch"}, "logits": {0: "batch"}})
     try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            try:  # the TorchScript exporter, as nlp.backbone.onnxrt
-                torch.onnx.export(branched_module(top), (ids, mask), str(fp32), dynamo=False, **options)
-            except TypeError:
-                torch.onnx.export(branched_module(top), (ids, mask), str(fp32), **options)
+        export_graph(branched_module(top), fp32, ["pooled", "logits"])
         target = cache / GRAPH
-        _quantize(fp32, target.with_suffix(".tmp"))
+        quantize(fp32, target.with_suffix(".tmp"))
         target.with_suffix(".tmp").replace(target)
     finally:
         fp32.unlink(missing_ok=True)

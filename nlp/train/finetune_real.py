@@ -31,7 +31,7 @@ TASKS = {"sentiment": ["negative", "neutral", "positive"], "rescue": ["no", "yes
 
 
 def out_of_fold(tasks: list[str], rows: list[dict], *, layers: int, epochs: int, lr: float, max_tokens: int,
-                threads: int) -> dict[str, np.ndarray]:
+                threads: int, extra: list[dict] = ()) -> dict[str, np.ndarray]:
     """Out-of-fold class probabilities of every row for each task, one tuned top per fold. Several
     tasks share the tuned layers (one head, a slice of it per task; their losses are summed). The
     training is :mod:`nlp.train.tuned_top`'s, the one the engine's top is made by."""
@@ -47,16 +47,17 @@ def out_of_fold(tasks: list[str], rows: list[dict], *, layers: int, epochs: int,
     backbone = load_backbone(folder)
     slices = columns(tasks)
     width = sum(len(TASKS[t]) for t in tasks)
-    y = {task: torch.tensor([gold(task, r) for r in rows]) for task in tasks}
+    y = {task: torch.tensor([gold(task, r) for r in [*rows, *extra]]) for task in tasks}
     folds = np.array(_folds(rows, 5))
     start = time.perf_counter()
-    states = lower_states(TunedTop(backbone, layers, width), tokenizer, [r["text"] for r in rows], max_tokens)
+    states = lower_states(TunedTop(backbone, layers, width), tokenizer, [r["text"] for r in [*rows, *extra]],
+                          max_tokens)
     log(f"kept the frozen layers' states of {len(rows)} posts in {time.perf_counter() - start:.0f}s")
     probs = {task: np.zeros((len(rows), len(TASKS[task]))) for task in tasks}
     for fold in range(5):
         torch.manual_seed(fold)
         model = TunedTop(backbone, layers, width)
-        train = [i for i in range(len(rows)) if folds[i] != fold]
+        train = [i for i in range(len(rows)) if folds[i] != fold] + list(range(len(rows), len(rows) + len(extra)))
         held = [i for i in range(len(rows)) if folds[i] == fold]
         start = time.perf_counter()
         fit(model, states, y, slices, train, epochs=epochs, lr=lr)
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
+    parser.add_argument("--with-generated", action="store_true",
+                        help="add the project's generated rescue posts (nlp/datasets/rescue_train.jsonl) to every "
+                        "fold's training (request labels only); they are never scored")
     parser.add_argument("--stage2-dump", action="append", default=[],
                         help="out-of-fold probabilities of the shipped stage 2 (choose --dump), one per task in order")
     args = parser.parse_args(argv)
@@ -97,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or (args.stage2_dump and len(args.stage2_dump) != len(tasks)):
         parser.error(f"--task takes {', '.join(TASKS)} (comma-separated), with one --stage2-dump per task or none")
     rows = data.real_storm_dev()[:args.limit]
+    extra = data.project_set("rescue", "train") if args.with_generated else []
     probs = out_of_fold(tasks, rows, layers=args.layers, epochs=args.epochs, lr=args.lr,
-                        max_tokens=args.max_tokens, threads=args.threads)
-    result = {"posts": len(rows), "layers": args.layers, "epochs": args.epochs}
+                        max_tokens=args.max_tokens, threads=args.threads, extra=extra)
+    result = {"posts": len(rows), "layers": args.layers, "epochs": args.epochs, "generated rows trained": len(extra)}
     for k, task in enumerate(tasks):
         y = np.array([gold(task, r) for r in rows])
         found = {"tuned": figures(task, y, probs[task])}

@@ -1,18 +1,20 @@
 """Train the tuned top on the real dev posts and install it in the model cache.
 
     python -m nlp.train.tuned_top [--cache DIR] [--tasks sentiment,rescue] [--layers 4] [--epochs 4]
-        [--limit N] [--force] [--skip-without-data]
+        [--limit N] [--no-generated] [--force] [--skip-without-data]
 
 The backbone's last ``--layers`` layers are copied and trained, with one linear head (a slice per
 task), on every labelled post of the real storm dev split (``nlp/eval``; the frozen test split is
-never read), with the settings measured out of fold by ``python -m nlp.train.finetune_real``. The
+never read) and, for the request columns, the project's generated rescue posts (offers, notices and
+"已获救" follow-ups that are not requests; ``--no-generated`` leaves them out), with the settings
+measured out of fold by ``python -m nlp.train.finetune_real [--with-generated]``. The
 result goes into the model cache beside the ONNX export (:func:`nlp.backbone.tuned.save_tuned`): its
 weights, the branched int8 graph the ONNX engine runs in the same pass as the embedding, and a
 manifest. From then on stage 2 of those tasks averages the shipped head's probabilities with the
 tuned top's, half each (the weight fixed before it was measured), and the analyses' model versions
 name it.
 
-``make setup`` runs it after ``python -m nlp.backbone.prepare`` (about 5 minutes on two cores). It
+``make setup`` runs it after ``python -m nlp.backbone.prepare`` (about 6.5 minutes on two cores). It
 is a no-op when the cache already holds a top made from the same base weights, labels and settings.
 The labelled posts are read from ``../shared/data`` (their texts are not in the repository); with
 ``--skip-without-data`` a machine without them gets a notice and the shipped heads alone.
@@ -35,11 +37,15 @@ LABELS = {"sentiment": ["negative", "neutral", "positive"], "rescue": ["other", 
 WEIGHT = 0.5
 
 
+IGNORE = -100  # a row without this task's label (the project's generated rescue posts have no sentiment)
+
+
 def gold(task: str, row: dict) -> int:
-    """The class index of a labelled real post, in the order of :data:`LABELS`."""
+    """The class index of a labelled post, in the order of :data:`LABELS` (:data:`IGNORE` when the row
+    has no label for ``task``)."""
     if task == "rescue":
-        return int(bool(row["request"]))
-    return LABELS[task].index(row["sentiment"])
+        return int(bool(row["request"] if "request" in row else row["is_request"]))
+    return LABELS[task].index(row["sentiment"]) if row.get("sentiment") else IGNORE
 
 
 def token_ids(tokenizer, texts: list[str], max_tokens: int) -> list[list[int]]:
@@ -98,7 +104,14 @@ def fit(model, states: list, targets: dict, slices: dict, rows: list[int], *, ep
     for epoch in range(epochs):
         for batch in batches(states, rows, batch_size, np.random.default_rng(epoch)):
             logits = model.logits(*padded(states, batch))
-            loss = sum(torch.nn.functional.cross_entropy(logits[:, slices[t]], targets[t][batch]) for t in slices)
+            loss = 0.0
+            for t in slices:
+                known = targets[t][batch] != IGNORE
+                if bool(known.any()):
+                    part = logits[known][:, slices[t]]
+                    loss = loss + torch.nn.functional.cross_entropy(part, targets[t][batch][known])
+            if not torch.is_tensor(loss):
+                continue
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -111,9 +124,19 @@ def data_digest(tasks: list[str], rows: list[dict]) -> str:
     return hashlib.sha256(json.dumps(payload).encode("utf-8")).hexdigest()[:16]
 
 
+def generated_rows() -> list[dict]:
+    """The project's generated rescue posts (``nlp/datasets/rescue_train.jsonl``: requests, and the
+    shapes that are not: offers, notices with a hotline, "已获救" follow-ups, ads), request labels only.
+    Templated text may train; it never scores. Each gets an id from its text, for the data digest."""
+    from nlp.train import data
+
+    return [{**r, "id": "gen:" + hashlib.sha256(r["text"].encode("utf-8")).hexdigest()[:12]}
+            for r in data.project_set("rescue", "train")]
+
+
 def train(cache: Path, tasks: list[str], rows: list[dict], *, layers: int, epochs: int, lr: float,
-          max_tokens: int, threads: int, seed: int = 0) -> dict:
-    """Train on every row, save into ``cache``, return the manifest."""
+          max_tokens: int, threads: int, seed: int = 0, extra: list[dict] = ()) -> dict:
+    """Train on every row (and the ``extra`` generated rows), save into ``cache``, return the manifest."""
     import torch
     from tokenizers import Tokenizer
 
@@ -125,18 +148,21 @@ def train(cache: Path, tasks: list[str], rows: list[dict], *, layers: int, epoch
     slices = columns(tasks)
     model = TunedTop(load_backbone(cache), layers, sum(len(LABELS[t]) for t in tasks))
     start = time.perf_counter()
-    states = lower_states(model, tokenizer, [r["text"] for r in rows], max_tokens)
-    log(f"kept the frozen layers' states of {len(rows)} posts in {time.perf_counter() - start:.0f}s")
-    targets = {t: torch.tensor([gold(t, r) for r in rows]) for t in tasks}
+    everything = [*rows, *extra]
+    states = lower_states(model, tokenizer, [r["text"] for r in everything], max_tokens)
+    log(f"kept the frozen layers' states of {len(everything)} posts in {time.perf_counter() - start:.0f}s")
+    targets = {t: torch.tensor([gold(t, r) for r in everything]) for t in tasks}
     start = time.perf_counter()
-    fit(model, states, targets, slices, list(range(len(rows))), epochs=epochs, lr=lr)
-    log(f"trained {layers} layers and the head on {len(rows)} posts, {epochs} epochs, in "
-        f"{time.perf_counter() - start:.0f}s")
+    fit(model, states, targets, slices, list(range(len(everything))), epochs=epochs, lr=lr)
+    log(f"trained {layers} layers and the head on {len(rows)} real and {len(extra)} generated posts, "
+        f"{epochs} epochs, in {time.perf_counter() - start:.0f}s")
     spec = {t: {"labels": LABELS[t], "columns": [slices[t].start, slices[t].stop], "weight": WEIGHT} for t in tasks}
-    settings = {"layers": layers, "epochs": epochs, "lr": lr, "max_tokens": max_tokens, "seed": seed}
+    settings = {"layers": layers, "epochs": epochs, "lr": lr, "max_tokens": max_tokens, "seed": seed,
+                "generated": bool(extra)}
     return save_tuned(cache, model, tasks=spec, trained_on={
-        "data": "real storm posts, dev split (nlp/eval)", "posts": len(rows),
-        "labels_sha256": data_digest(tasks, rows), "settings": settings})
+        "data": "real storm posts, dev split (nlp/eval)" + (" + nlp/datasets/rescue_train.jsonl" if extra else ""),
+        "posts": len(rows), "generated_posts": len(extra),
+        "labels_sha256": data_digest(tasks, everything), "settings": settings})
 
 
 def is_current(cache: Path, tasks: list[str], rows: list[dict], settings: dict) -> bool:
@@ -157,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
+    parser.add_argument("--no-generated", action="store_true",
+                        help="train on the real dev posts alone, without the generated rescue posts")
     parser.add_argument("--force", action="store_true", help="train again even if the cache has a current top")
     parser.add_argument("--skip-without-data", action="store_true",
                         help="exit 0 with a notice when the labelled real posts are not on this machine")
@@ -179,15 +207,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"error: the labelled real posts could not be read: {error}", file=sys.stderr)
         return 1
+    extra = [] if args.no_generated or "rescue" not in tasks else generated_rows()
     cache = prepare(args.cache)
-    settings = {"layers": args.layers, "epochs": args.epochs, "lr": args.lr, "max_tokens": args.max_tokens, "seed": 0}
-    if not args.force and is_current(cache, tasks, rows, settings):
+    settings = {"layers": args.layers, "epochs": args.epochs, "lr": args.lr, "max_tokens": args.max_tokens, "seed": 0,
+                "generated": bool(extra)}
+    if not args.force and is_current(cache, tasks, [*rows, *extra], settings):
         print(f"the tuned top in {cache} is current (same weights, labels and settings)")
         return 0
     manifest = train(cache, tasks, rows, layers=args.layers, epochs=args.epochs, lr=args.lr,
-                     max_tokens=args.max_tokens, threads=args.threads)
+                     max_tokens=args.max_tokens, threads=args.threads, extra=extra)
     print(json.dumps({"cache": str(cache), "version": manifest["version"], "tasks": list(manifest["tasks"]),
-                      "posts": len(rows), "layers": args.layers}, ensure_ascii=False))
+                      "posts": len(rows), "generated_posts": len(extra), "layers": args.layers}, ensure_ascii=False))
     return 0
 
 

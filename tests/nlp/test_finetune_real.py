@@ -73,3 +73,28 @@ def test_an_unknown_task_is_refused_with_the_tasks_named():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "--task takes sentiment, rescue" in done.stderr
+
+
+def test_rows_without_a_tasks_label_train_the_other_task_only(backbone):
+    """Generated rescue posts carry no sentiment: a batch of them trains the request columns and leaves
+    the sentiment columns of the head as they were (no NaN from an empty loss)."""
+    import torch
+    from tokenizers import Tokenizer
+
+    from nlp.backbone.tuned import TunedTop
+    from nlp.train.tuned_top import IGNORE, columns, fit, gold, lower_states
+
+    tokenizer = Tokenizer.from_file(str(prepare() / "tokenizer.json"))
+    rows = [{"text": "紧急求助：老人被困三楼", "is_request": True}, {"text": "救援队已经出发", "is_request": False}]
+    assert gold("sentiment", rows[0]) == IGNORE and gold("rescue", rows[0]) == 1
+    torch.manual_seed(0)
+    model = TunedTop(backbone, 1, 5)
+    states = lower_states(model, tokenizer, [r["text"] for r in rows], 64)
+    targets = {t: torch.tensor([gold(t, r) for r in rows]) for t in ("sentiment", "rescue")}
+    before = model.head.weight.detach().clone()
+    fit(model, states, targets, columns(["sentiment", "rescue"]), [0, 1], epochs=2, lr=1e-4)
+    after = model.head.weight.detach()
+    assert torch.isfinite(after).all()
+    # the head's sentiment rows got no gradient (only AdamW's decay, 2e-5 a step); its request rows learned
+    assert torch.allclose(after[:3], before[:3], rtol=1e-4, atol=1e-8)
+    assert (after[3:] - before[3:]).abs().max() > 1e-3

@@ -22,7 +22,7 @@ DOCS = [
      "url": "http://example.com/1", "published_at": "2026-11-30T10:00:00+08:00"},
     {"id": "d2", "text": "今天社区组织志愿者给老人送菜，大家都很开心", "source": "t", "source_type": "social",
      "url": "http://example.com/2", "published_at": "2026-11-30T11:00:00+08:00"},
-    {"id": "d3", "text": "梧桐山今日游客很多，缆车排队两个小时", "source": "t", "source_type": "social",
+    {"id": "d3", "text": "梧桐山缆车排队两个小时，山顶人特别多", "source": "t", "source_type": "social",
      "url": "http://example.com/3", "published_at": "2026-11-30T12:00:00+08:00"},
 ]
 QUICK = ["--public-limit", "300", "--gate-split", "dev", "--gate-limit", "20", "--gate-public-rows", "40"]
@@ -113,7 +113,8 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
 
     before, version = sentiment_of()
     # a queue at a cable car: a report, neither a complaint nor praise (the bundled model of 2026-12-01
-    # read it negative, that of 2026-12-02 positive: either way the analyst says neutral)
+    # read such a post negative, that of 2026-12-02 positive: either way the analyst says neutral; with the
+    # tuned top of 2026-12-03 "梧桐山今日游客很多，缆车排队两个小时" already reads neutral, this one negative)
     assert before in ("negative", "positive") and version.startswith("bundled-")
     done = yuqing(*common, "correct", "d3", "--task", "sentiment", "--label", "neutral", "--by", "张三")
     assert done.returncode == 0 and f"{before} → neutral" in done.stdout, done.stderr

@@ -1,8 +1,8 @@
 """The tuned top (nlp.backbone.tuned, nlp.train.tuned_top): trained by its command into a model cache,
 run in the same pass as the embedding, blended into stage 2 and named in the analyses' versions.
 
-A small top (1 layer, 1 epoch, 40 real dev posts) keeps this to about a minute and a half; the
-engine's own top is made by ``make setup`` with the measured settings."""
+A small top (1 layer, 1 epoch, 40 real dev posts, without the generated rescue posts) keeps this to
+about a minute and a half; the engine's own top is made by ``make setup`` with the measured settings."""
 import json
 import subprocess
 import sys
@@ -43,7 +43,8 @@ def cache(base, tmp_path_factory):
     folder = _linked(tmp_path_factory.mktemp("tuned") / "e5", base,
                      [p.name for p in base.iterdir() if "tuned" not in p.name])
     done = subprocess.run([sys.executable, "-m", "nlp.train.tuned_top", "--cache", str(folder), "--limit", "40",
-                           "--layers", "1", "--epochs", "1"], capture_output=True, text=True, timeout=600)
+                           "--layers", "1", "--epochs", "1", "--no-generated"], capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout.strip().splitlines()[-1])
     assert printed["posts"] == 40 and printed["tasks"] == ["sentiment", "rescue"] and printed["layers"] == 1
@@ -63,9 +64,11 @@ def test_the_command_installs_a_current_top_and_a_second_run_is_a_no_op(cache):
     assert info["tasks"]["rescue"] == {"labels": ["other", "request"], "columns": [3, 5], "weight": 0.5}
     assert info["tasks"]["sentiment"]["labels"] == load_task("sentiment").labels
     assert info["trained_on"]["posts"] == 40 and info["trained_on"]["settings"]["layers"] == 1
+    assert info["trained_on"]["generated_posts"] == 0 and info["trained_on"]["settings"]["generated"] is False
     stamp = (cache / GRAPH).stat().st_mtime_ns
     again = subprocess.run([sys.executable, "-m", "nlp.train.tuned_top", "--cache", str(cache), "--limit", "40",
-                            "--layers", "1", "--epochs", "1"], capture_output=True, text=True, timeout=300)
+                            "--layers", "1", "--epochs", "1", "--no-generated"], capture_output=True, text=True,
+                           timeout=300)
     assert again.returncode == 0 and "is current" in again.stdout
     assert (cache / GRAPH).stat().st_mtime_ns == stamp
 
@@ -124,7 +127,8 @@ def test_the_analyzer_blends_the_tuned_top_into_stage_2_and_names_it(cache, plai
 def test_posts_left_to_stage_1_do_not_name_the_top(cache):
     models = {task: load_task(task) for task in TASKS}
     analyzer = Analyzer(models, policy=CascadePolicy(mode="stage1"), engine=OnnxInt8Engine(cache=str(cache)))
-    for analysis in analyzer.analyze([Document(id="a", text=TEXTS[0], published_at=now()), Document(id="b", text=TEXTS[1], published_at=now())]):
+    docs = [Document(id=i, text=t, published_at=now()) for i, t in (("a", TEXTS[0]), ("b", TEXTS[1]))]
+    for analysis in analyzer.analyze(docs):
         assert all("tuned" not in v for v in analysis.model_versions.values())
 
 
