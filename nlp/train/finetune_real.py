@@ -25,7 +25,7 @@ from nlp.backbone.tuned import TunedTop  # noqa: F401  (importable from here, as
 from nlp.train import data
 from nlp.train.choose import _folds
 from nlp.train.common import log
-from nlp.train.tuned_top import batches, columns, fit, gold, lower_states, padded
+from nlp.train.tuned_top import batches, columns, fit, gold, lower_states, padded, training_options
 
 TASKS = {"sentiment": ["negative", "neutral", "positive"], "rescue": ["no", "yes"]}
 
@@ -84,12 +84,7 @@ def figures(task: str, y: np.ndarray, probs: np.ndarray) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.train.finetune_real", description=__doc__.split("\n")[0])
     parser.add_argument("--task", required=True, help="sentiment, rescue, or both (sentiment,rescue: one shared top)")
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--max-tokens", type=int, default=160)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
+    training_options(parser)
     parser.add_argument("--with-generated", action="store_true",
                         help="add the project's generated rescue posts (nlp/datasets/rescue_train.jsonl) to every "
                         "fold's training (request labels only); they are never scored")

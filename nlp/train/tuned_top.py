@@ -173,16 +173,21 @@ def is_current(cache: Path, tasks: list[str], rows: list[dict], settings: dict) 
         and info["trained_on"].get("labels_sha256") == data_digest(tasks, rows)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m nlp.train.tuned_top", description=__doc__.split("\n")[0])
-    parser.add_argument("--cache", type=Path, default=None, help="the model cache (default: as nlp.backbone.prepare)")
-    parser.add_argument("--tasks", default="sentiment,rescue", help="comma-separated, of: " + ", ".join(LABELS))
+def training_options(parser: argparse.ArgumentParser) -> None:
+    """The training settings this command and the out-of-fold experiment (nlp.train.finetune_real) share."""
     parser.add_argument("--layers", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m nlp.train.tuned_top", description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", type=Path, default=None, help="the model cache (default: as nlp.backbone.prepare)")
+    parser.add_argument("--tasks", default="sentiment,rescue", help="comma-separated, of: " + ", ".join(LABELS))
+    training_options(parser)
     parser.add_argument("--no-generated", action="store_true",
                         help="train on the real dev posts alone, without the generated rescue posts")
     parser.add_argument("--force", action="store_true", help="train again even if the cache has a current top")
