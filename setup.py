@@ -44,6 +44,7 @@ setup(
         "datasketch>=1.6",
         # NLP
         "jieba>=0.42",
+        "rjieba>=0.2.2",  # jieba-rs: jieba's cut over jieba's dictionary, ~25x faster (nlp.segment)
         "numpy>=1.24",
         "mmh3>=4",  # stage-1 feature hashing without importing scikit-learn at start-up
         "scikit-learn>=1.3",
