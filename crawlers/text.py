@@ -144,8 +144,9 @@ def to_simplified(text: str) -> str:
     if not text:
         return text
     traditional = _traditional_chars()
-    if traditional and not any(ch in traditional for ch in text):
-        return text  # nothing to convert: most posts are in Simplified Chinese already
+    if traditional and traditional.isdisjoint(text):
+        return text  # nothing to convert: most posts are in Simplified Chinese already (one C loop: the
+        # stage-1 analysis spent a tenth of its time here with a character-class regex)
     return _t2s().convert(text)
 
 

@@ -218,7 +218,8 @@ class Analyzer:
                 limit = self.window_chars * self.max_windows
                 slots.append(extract_rescue(item.text[:limit], published_at=item.doc.published_at,
                                             locator=self.locator, place_hint=item.doc.place,
-                                            normalized=item.norm if len(item.text) <= limit else None))
+                                            normalized=item.norm if len(item.text) <= limit else None,
+                                            complete=False))  # people, urgency: for requests (_build)
             except Exception:  # a bug in one extractor must not lose the batch
                 log.exception("document %s: rescue extraction failed on %s", item.doc.id,
                               mask_text(item.text[:60]))
@@ -232,6 +233,10 @@ class Analyzer:
                             model_versions={task: model.version for task, model in self.models.items()})
         rescue_p = float(probs["rescue"][:, -1].max())
         if rescue_p >= self.thresholds.rescue:
+            try:
+                slots.complete()
+            except Exception:  # a bug in one extractor must not lose the request
+                log.exception("document %s: rescue extraction failed on %s", item.doc.id, mask_text(item.text[:60]))
             analysis.rescue = Rescue(
                 is_request=True, score=round(rescue_p, 4), phones=slots.phones, address=slots.address,
                 people_count=slots.people_count, vulnerable=slots.vulnerable,

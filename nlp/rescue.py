@@ -59,6 +59,23 @@ class RescueSlots:
     urgency: float = 0.0
     request_score: float = 0.0
     location: Location = field(default_factory=Location)
+    #: what :meth:`complete` still has to read (``extract_rescue(..., complete=False)``)
+    _later: Optional[tuple] = field(default=None, repr=False, compare=False)
+
+    def complete(self) -> "RescueSlots":
+        """Read what only a request needs and ``extract_rescue(..., complete=False)`` left out: the
+        people count, the address (when the street already placed the post) and the urgency. The
+        analyser reads them for the posts it finds to be requests only: they are a fifth of the
+        first stage's time, and most posts are not requests. A no-op on complete slots."""
+        if self._later is None:
+            return self
+        post, full, locator, fresh = self._later
+        self._later = None
+        if self.address is None:
+            self.address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
+        self.people_count = extract_people_count(post) or (extract_people_count(full) if full != post else None)
+        self.urgency = urgency(self.needs, self.vulnerable, self.danger, self.people_count, fresh)
+        return self
 
     def to_rescue(self, score: Optional[float] = None) -> dict:
         """The contract's ``analysis.rescue`` object (``score`` defaults to the request score)."""
@@ -189,11 +206,14 @@ def urgency(needs: list[str], vulnerable: list[str], danger: list[str], people: 
 
 
 def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: Optional[datetime] = None,
-                   locator=None, place_hint: Optional[str] = None, normalized=None) -> RescueSlots:
+                   locator=None, place_hint: Optional[str] = None, normalized=None,
+                   complete: bool = True) -> RescueSlots:
     """Slots, urgency and request score of one post (any text; empty text gives empty slots).
 
     ``normalized``: ``nlp.text.normalize(text)`` when the caller has it already (the analyser
     does), so a post is not cleaned twice; ignored when the text is longer than one window.
+    ``complete=False`` reads what the request score and the location need and leaves the people
+    count, urgency and (when the street is known) address to :meth:`RescueSlots.complete`.
     """
     from nlp.location import default_locator
     locator = locator or default_locator()
@@ -214,9 +234,10 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     needs = [label for label, pattern in lex.needs.items() if pattern.search(_masked(asked, lex, label))]
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
-    address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
     location = locator.locate(full, place_hint)
-    people = extract_people_count(post) or (extract_people_count(full) if full != post else None)
+    address = None
+    if complete or not location.street:  # the request score asks for a place: the street is one
+        address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
     score = request_score(post, norm.comments, has_phone=bool(phones),
                           has_place=bool(address or location.street),
                           has_need=any(n != "other" for n in needs),  # 志愿者, 物资 are offered as often
@@ -224,7 +245,7 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
                           has_vulnerable=bool(vulnerable))
     if not needs and score >= 0.5:
         needs = ["other"]  # a request for help whose need the words do not name
-    return RescueSlots(phones=phones, address=address, district=location.district, street=location.street,
-                       people_count=people, vulnerable=vulnerable, needs=needs, danger=danger,
-                       urgency=urgency(needs, vulnerable, danger, people, recency(published_at, now)),
-                       request_score=round(score, 4), location=location)
+    slots = RescueSlots(phones=phones, address=address, district=location.district, street=location.street,
+                        vulnerable=vulnerable, needs=needs, danger=danger, request_score=round(score, 4),
+                        location=location, _later=(post, full, locator, recency(published_at, now)))
+    return slots.complete() if complete else slots

@@ -5,13 +5,10 @@
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Optional
 
-_opencc = None
-_opencc_lock = threading.Lock()
 
 # Zero-width, bidi and BOM characters: they split words and hide phone numbers.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
@@ -47,38 +44,15 @@ class NormalizedText:
     reason: Optional[str] = None
 
 
-def _traditional_chars() -> "re.Pattern[str]":
-    """A pattern matching any character that ``t2s`` would change (from opencc's own table)."""
-    import opencc
-    from pathlib import Path
-    table = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
-    chars = set()
-    for line in table.read_text(encoding="utf-8").splitlines():
-        source, _, targets = line.partition("\t")
-        if len(source) == 1 and targets.split(" ")[0] != source:
-            chars.add(source)
-    return re.compile("[" + "".join(sorted(chars)) + "]")
-
-
-_traditional = None
-
-
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified (opencc ``t2s``), loaded once.
+    """Traditional → Simplified (opencc ``t2s``): the crawlers' conversion, so a page and a post read the same.
 
     opencc's pure-Python converter manages about 1M characters/s; most posts are already
     Simplified, so a text without a single Traditional character skips it.
     """
-    global _opencc, _traditional
-    if _opencc is None:
-        with _opencc_lock:
-            if _opencc is None:
-                import opencc
-                _traditional = _traditional_chars()
-                _opencc = opencc.OpenCC("t2s")
-    if not _traditional.search(text):
-        return text
-    return _opencc.convert(text)
+    from crawlers.text import to_simplified as convert
+
+    return convert(text)
 
 
 # Chinese punctuation that NFKC would turn into ASCII; kept as written because jieba and the

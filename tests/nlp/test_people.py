@@ -4,7 +4,7 @@ import pytest
 from nlp.people import extract_people_count, parse_count
 
 
-@pytest.mark.parametrize("text, expected", [
+CASES = [
     ("老人2个 孩子1个", 3),
     ("老人2个，孩子1个，都在二楼", 3),
     ("2个老人1个孩子", 3),
@@ -40,7 +40,10 @@ from nlp.people import extract_people_count, parse_count
     ("六口之家", 6),
     ("夫妻二人", 2),
     ("独居老人联系不上", 1),
-])
+]
+
+
+@pytest.mark.parametrize("text, expected", CASES)
 def test_counts(text, expected):
     assert extract_people_count(text) == expected
 
@@ -157,3 +160,22 @@ def test_people_asked_for_are_not_counted(text):
 ])
 def test_one_relative_out_of_reach_counts_one(text, expected):
     assert extract_people_count(text) == expected
+
+
+def test_patterns_skipped_for_a_missing_word_find_what_the_full_scan_finds():
+    """A pattern that needs a word (口人, 对, a group noun…) skips texts without it; over the real storm
+    posts and this module's cases it finds exactly what scanning every text finds."""
+    from nlp import people
+    from nlp.eval.label import load_posts
+
+    gated = [value for value in vars(people).values() if isinstance(value, people._Needing)]
+    gated += [value for value in people._TOTALS if isinstance(value, people._Needing)]
+    assert len(gated) >= 8
+    texts = [post["text"] for post in load_posts().values()] + [case[0] for case in CASES]
+    skipped = 0
+    for pattern in gated:
+        for text in texts:
+            full = [m.span() for m in pattern.pattern.finditer(text)]
+            assert [m.span() for m in pattern.finditer(text)] == full, (pattern.pattern.pattern, text)
+            skipped += not pattern.needles.search(text)
+    assert skipped > 1000

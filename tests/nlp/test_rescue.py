@@ -179,3 +179,19 @@ def test_every_lexicon_reads_the_same_with_libyaml_and_pure_python():
     assert files
     for path in files:
         assert load(path.stem) == yaml.safe_load(path.read_text(encoding="utf-8")), path.name
+
+
+def test_slots_left_for_requests_are_the_same_once_completed():
+    """The analyser reads the people count, urgency and (when the street placed the post) the address
+    for requests only: completed later, the slots equal those read at once, on every real storm post."""
+    from nlp.eval.label import load_posts
+
+    posts = [post["text"] for post in load_posts().values()]
+    deferred = 0
+    for text in [REQUEST, *posts]:
+        early = extract_rescue(text, complete=False)
+        deferred += early.people_count is None and extract_rescue(text).people_count is not None
+        assert early.request_score == extract_rescue(text).request_score
+        assert early.complete() == extract_rescue(text)
+        assert early.complete() is early  # a second call is a no-op
+    assert deferred > 300  # the counts were indeed left for later
