@@ -69,9 +69,9 @@ class RescueSlots:
         first stage's time, and most posts are not requests. A no-op on complete slots."""
         if self._later is None:
             return self
-        post, full, locator, fresh = self._later
+        post, full, locator, fresh, address_read = self._later
         self._later = None
-        if self.address is None:
+        if not address_read:
             self.address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
         self.people_count = extract_people_count(post) or (extract_people_count(full) if full != post else None)
         self.urgency = urgency(self.needs, self.vulnerable, self.danger, self.people_count, fresh)
@@ -235,8 +235,8 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
     danger = list(dict.fromkeys(m.group(0) for m in lex.danger_re.finditer(full)))
     phones = extract_phones(full)
     location = locator.locate(full, place_hint)
-    address = None
-    if complete or not location.street:  # the request score asks for a place: the street is one
+    address, address_read = None, complete or not location.street
+    if address_read:  # the request score asks for a place: the street is one
         address = find_address(post, locator) or (find_address(full, locator) if full != post else None)
     score = request_score(post, norm.comments, has_phone=bool(phones),
                           has_place=bool(address or location.street),
@@ -247,5 +247,5 @@ def extract_rescue(text: str, *, published_at: Optional[datetime] = None, now: O
         needs = ["other"]  # a request for help whose need the words do not name
     slots = RescueSlots(phones=phones, address=address, district=location.district, street=location.street,
                         vulnerable=vulnerable, needs=needs, danger=danger, request_score=round(score, 4),
-                        location=location, _later=(post, full, locator, recency(published_at, now)))
+                        location=location, _later=(post, full, locator, recency(published_at, now), address_read))
     return slots.complete() if complete else slots
