@@ -50,12 +50,16 @@ def test_command_scores_dev_posts_out_of_fold_beside_the_shipped_head(tmp_path):
     requests = tmp_path / "requests.npz"  # and "not a request" everywhere
     np.savez(requests, ids=np.array([r["id"] for r in rows]), stage2=np.tile([0.9, 0.1], (len(rows), 1)))
     done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment,rescue", "--limit", "40",
-                           "--layers", "1", "--epochs", "1", "--threads", "1",
-                           "--stage2-dump", str(dump), "--stage2-dump", str(requests)],
+                           "--layers", "1", "--epochs", "1", "--threads", "1", "--with-reviews", "4",
+                           "--score-reviews", "8", "--stage2-dump", str(dump), "--stage2-dump", str(requests)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["posts"] == 40 and result["layers"] == 1
+    assert result["posts"] == 40 and result["layers"] == 1 and result["reviews trained"] == 4
+    reviews = result["ChnSentiCorp dev (8)"]  # scored by every fold's top, never trained on
+    assert set(reviews) >= {"shipped head alone", "each fold's top alone (mean)",
+                            "each fold's top blended with the head (mean)"}
+    assert all(0.0 <= value <= 1.0 for value in reviews.values())
     negative = sum(r["sentiment"] == "negative" for r in rows) / len(rows)
     assert result["sentiment"]["shipped stage 2"]["accuracy"] == round(negative, 4)
     assert 0.0 <= result["sentiment"]["tuned"]["accuracy"] <= 1.0
