@@ -27,7 +27,7 @@ class _Needing:
     """A pattern that cannot match a text without one of its needles in it (a regex of words).
 
     The patterns that start with a number try it at every character of the text; a text without
-    the word that must follow skips that scan. Same answers, a third of the people count's time on
+    the word that must follow skips that scan: the same answers, the people count 2.5× faster on
     real storm posts."""
 
     def __init__(self, pattern: re.Pattern[str], needles: str):
@@ -95,8 +95,6 @@ _ALONE = re.compile(r"独居|独自一人|独自在家|一个人在家|一个人
 # People asked for are helpers, not people in need (GUIDELINES: volunteers asked for are not counted):
 # 缺50个人, 需要十几个人, 招募30名志愿者, 需求人数：20到30人 are blanked before counting.
 _ASKED_FOR = re.compile(rf"(?:需要|缺少?|招募?|还差|需求人数[:：]?)(?:大约|约|大概)?{_NUM}(?:个|位|名)?(?:人|志愿者|{_GROUP})")
-
-
 _UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MAX_PEOPLE = 20000  # beyond this it is a figure of a news report (128万人受灾), not people to reach

@@ -65,8 +65,8 @@ class RescueSlots:
     def complete(self) -> "RescueSlots":
         """Read what only a request needs and ``extract_rescue(..., complete=False)`` left out: the
         people count, the address (when the street already placed the post) and the urgency. The
-        analyser reads them for the posts it finds to be requests only: they are a fifth of the
-        first stage's time, and most posts are not requests. A no-op on complete slots."""
+        analyser reads them for the posts it finds to be requests only: they were about a sixth of
+        the first stage's time, and most posts are not requests. A no-op on complete slots."""
         if self._later is None:
             return self
         post, full, locator, fresh, address_read = self._later
