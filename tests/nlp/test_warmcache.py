@@ -105,3 +105,27 @@ def test_kept_linear_models_equal_the_saved_ones(tmp_path, monkeypatch):
     copy.write_bytes(other.read_bytes())
     os.utime(copy, ns=(1, 1))
     assert SparseLinearModel.load(copy).labels == built[other].labels
+
+
+def test_a_kept_file_in_use_survives_pruning_and_an_unused_one_goes(tmp_path, monkeypatch):
+    """Files of other keys unused for a day are pruned when a new one is kept: "unused" means not
+    read, so the file a service reads at every start stays however old it was written."""
+    import time
+
+    from nlp import warmcache
+
+    monkeypatch.setenv("YUQING_WARM_CACHE", str(tmp_path))
+    builds = []
+
+    def keep(tag):
+        return warmcache.cached("probe", [tag], lambda: builds.append(tag) or {"tag": tag}, dict, dict)
+
+    keep("in-use"), keep("unused")
+    two_days_ago = time.time() - 2 * 86400
+    for path in tmp_path.glob("probe-*.marshal"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert keep("in-use") == {"tag": "in-use"} and builds == ["in-use", "unused"]  # read, not built
+    keep("new")  # keeping another key prunes what was not used for a day
+    names = {warmcache.key([tag]) for tag in ("in-use", "new")}
+    assert {p.name.split("-")[1].split(".")[0] for p in tmp_path.glob("probe-*.marshal")} == names
+    assert builds == ["in-use", "unused", "new"]
