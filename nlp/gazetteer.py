@@ -110,6 +110,7 @@ class Gazetteer:
         self.names: dict[str, dict[str, float]] = {}
         self.home_city = home_city
         self._recent: dict[str, tuple] = {}  # text → its mentions: the address and the place read one text
+        self._chains: dict[str, dict[str, "Division"]] = {}  # code → its chain, read a dozen times a post
         extra = tuple(Path(path) for path in extra_files if path)
         # the tables are kept on disk between runs (nlp.warmcache): parsing them cost ~1 s of each start
         warmcache.cached("gazetteer", ["gazetteer", home_city, *default_inputs(), Path(__file__), *extra],
@@ -168,6 +169,7 @@ class Gazetteer:
     def load_places(self, path: Path) -> None:
         """Add a places YAML (layout of ``shenzhen_places.yaml``); errors name the file and key."""
         data = read_yaml(path, missing="fix nlp.gazetteer_file") or {}
+        self._chains.clear()
         city = self.find(data.get("city", ""), "city")
         if city is None:
             raise ConfigError(f"{path}: key 'city' must name a city of the gazetteer, such as 深圳市")
@@ -195,22 +197,17 @@ class Gazetteer:
 
     # --- queries --------------------------------------------------------------------------------
     def chain(self, code: str) -> dict[str, Division]:
-        """The division and its ancestors by level (``place`` and ``community`` resolve upwards)."""
-        out: dict[str, Division] = {}
-        while code and code in self.divisions:
-            division = self.divisions[code]
-            out.setdefault(division.level, division)
-            code = division.parent
+        """The division and its ancestors by level (``place`` and ``community`` resolve upwards).
+        Kept per code (the locator asks a dozen times a post); the dict is shared: do not change it."""
+        out = self._chains.get(code)
+        if out is None:
+            out, at = {}, code
+            while at and at in self.divisions:
+                division = self.divisions[at]
+                out.setdefault(division.level, division)
+                at = division.parent
+            self._chains[code] = out
         return out
-
-    def _longest_at(self, text: str, i: int) -> int:
-        """End of the longest name starting at ``i`` (0 when none)."""
-        best, j, n = 0, i + 1, len(text)
-        while j <= n and text[i:j] in self._prefixes:
-            if j - i >= 2 and text[i:j] in self.names:
-                best = j
-            j += 1
-        return best
 
     def mentions(self, text: str) -> Iterator[Mention]:
         """Known names (two characters or more), left to right, not overlapping.
@@ -227,20 +224,32 @@ class Gazetteer:
         return iter(cached)
 
     def _scan(self, text: str) -> Iterator[Mention]:
-        i, n = 0, len(text)
-        starts = self._starts
+        n = len(text)
+        starts, prefixes, names = self._starts, self._prefixes, self.names
+        longest: dict[int, int] = {}  # start → end of the longest name there (0: none), each read once
+
+        def longest_at(i: int) -> int:
+            end = longest.get(i)
+            if end is None:
+                end, j = 0, i + 2
+                if text[i:j] in starts:  # the scan stops as soon as no name can continue
+                    while j <= n and text[i:j] in prefixes:
+                        if text[i:j] in names:
+                            end = j
+                        j += 1
+                longest[i] = end
+            return end
+
+        i = 0
         while i < n - 1:
             if text[i:i + 2] not in starts:
                 i += 1
                 continue
-            best = self._longest_at(text, i)
-            if not best:
+            best = longest_at(i)
+            if not best or any(longest_at(k) - k > best - i for k in range(i + 1, best)):
                 i += 1
                 continue
-            if any(self._longest_at(text, k) - k > best - i for k in range(i + 1, best)):
-                i += 1
-                continue
-            codes = self.names[text[i:best]]
+            codes = names[text[i:best]]
             yield Mention(i, best, text[i:best], tuple(codes), max(codes.values()))
             i = best
 
