@@ -11,9 +11,11 @@ the groups (老人、孩子、工人、女士、老师…; ``一对夫妻`` → 
 ``两位老人和2岁多的孩子`` → +1) are both read; the larger wins, so ``一家五口，老人2个`` stays 5 — except a
 total said with 共 (``共有四十多位人员``), the writer's own sum, which wins over groups that add up to more.
 A group word counts once, at its largest (``两位老人…两位老人`` → 2, ``两个老人，其中一个老人残疾`` → 2).
-A missing-person notice describing one person (``寻人启事：张某，男，47岁``) or naming one relative or friend
+A missing-person notice describing one person (``寻人启事：张某，男，47岁``; ``身高175厘米``; ``刘某，女，于…失联``:
+each said once) or naming one relative or friend
 out of reach (``我爸爸在某村，现在联系不上``) counts 1. People asked for (``缺50个人``, ``招募30名志愿者``)
 are helpers, never counted.
+Hashtags are not read (``#巩义洪灾已致至少4人死亡#`` is the news, not the post's people).
 Ages (``80岁``, ``5个月的婴儿``, ``75老人``), floors, buildings, dates and times are never counted: a number only
 counts with a person word or a people classifier after it (or before it: ``老人2个``).
 """
@@ -69,6 +71,8 @@ _TOTALS = (
     re.compile(rf"(?:一家|全家|家里|家中)(?:老小)?({_NUM})口"),
     _Needing(re.compile(rf"({_NUM})口人"), "口人"),
     _STATED_TOTAL,
+    # a form's field: 人数：已知三位, 被困人数：5人
+    re.compile(rf"人数\s*[:：]?\s*(?:已知|约|大约|大概|共)?({_NUM})(?:个|位|名|口)?"),
     re.compile(rf"(?:我们|咱们|他们|她们)(?:一共|共|有)?({_NUM})(?:个|位|口)?人"),
     re.compile(rf"(?:我们|咱们|他们|她们)(?:一共|共)?({_NUM})个(?![\u4e00-\u9fff]*?(?:小时|天|月|楼|栋))"),
     _Needing(re.compile(rf"(?<![第\d岁楼层栋号])({_NUM})(?:个|位|名)?人(?![民工大家间份次生口行])"), "人"),
@@ -102,7 +106,7 @@ _MAX_PEOPLE = 20000  # beyond this it is a figure of a news report (128万人受
 # Crowds of different words add up: 24小孩，50大人 → 74; 号 counts people in a crowd (上百号老人孩子). A bare
 # figure before 老人 is an age (75老人), so 老人 makes a crowd only after a classifier (三百多名老人).
 _CROWD_NOUNS = "村民|群众|居民|学生|师生|灾民|人员|员工|工人|游客|乘客|旅客|业主|住户|小孩|孩子|儿童|大人|成人"
-_CROWD = _Needing(re.compile(rf"(?P<num>{_NUM})(?:(?:{_CLS}|号)?(?P<noun>{_CROWD_NOUNS})|(?:{_CLS}|号)(?P<old>老人))"),
+_CROWD = _Needing(re.compile(rf"(?P<num>{_NUM})(?:(?:{_CLS}|号)?(?:避难|受灾|被困|受困|留守)?(?P<noun>{_CROWD_NOUNS})|(?:{_CLS}|号)(?P<old>老人))"),
                   f"{_CROWD_NOUNS}|老人")
 # a missing-person notice that describes one person: 寻人启事：张某，男，47岁
 _MISSING = re.compile(r"寻人|失联|走失|联系不上|失踪")
@@ -122,7 +126,14 @@ _HOUSEHOLD = re.compile(r"一户|一家|全家|家人们")
 # are left out): 楼上人员, 村里老人 make it a post about a group without a number, which is no count.
 _OTHERS = re.compile("|".join(n for n in _GROUP_NOUNS if n not in (
     "孩子", "小孩", "男孩", "女孩", "男孩子", "女孩子", "女子", "男子", "女士", "男士", "同学", "同事")))
-_ONE_PERSON = re.compile(r"(?<![\d一二两三四五六七八九十])[男女](?:性)?[，,、\s]{0,2}\d{1,2}岁")
+# what a missing-person notice says of the one person it describes (男，47岁; 身高173; 和某某，男，于…失联):
+# each said once at most (two ages or two heights are two people)
+_ONE_PERSON = (re.compile(r"(?<![\d一二两三四五六七八九十])[男女](?:性)?[，,、\s]{0,2}\d{1,2}岁"),
+               re.compile(r"身高\s*[:：]?\s*[1一]\d{2}"), re.compile(r"(?<=[，,、\s])[男女](?=[，,、\s])"))
+
+
+# a hashtag names the storm's channel or a news figure (#巩义洪灾已致至少4人死亡#), not the people of the post
+_HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
 
 def parse_count(token: str) -> Optional[int]:
@@ -208,6 +219,12 @@ def _groups_sum(text: str) -> int:
     return total
 
 
+def _described_once(text: str) -> bool:
+    """The text describes one person: some of gender and age, height, gender, and none twice."""
+    found = [len(pattern.findall(text)) for pattern in _ONE_PERSON]
+    return max(found) == 1
+
+
 def _one_missing(text: str) -> bool:
     """One relative or friend out of reach, and no household nor other people in the post."""
     match = _ONE_MISSING.search(text)
@@ -218,7 +235,7 @@ def _one_missing(text: str) -> bool:
 
 def extract_people_count(text: str) -> Optional[int]:
     """The number of people the text speaks of, or ``None`` when it gives none."""
-    text = _ASKED_FOR.sub(" ", text or "")
+    text = _ASKED_FOR.sub(" ", _HASHTAG.sub(" ", text or ""))
     totals = [value for pattern in _TOTALS for _, _, value in _spans(pattern, text)]
     totals += [3 if "仨" in m.group(0) else 2 for m in _PAIRS.finditer(text)]
     if _ALONE.search(text):
@@ -238,7 +255,7 @@ def extract_people_count(text: str) -> Optional[int]:
     totals.append(sum(crowds.values()))
     stated = [value for _, _, value in _spans(_STATED_TOTAL, text)]
     count = max(stated) if stated else max([_groups_sum(text)] + totals)
-    if not count and ((_MISSING.search(text) and len(_ONE_PERSON.findall(text)) == 1)
+    if not count and ((_MISSING.search(text) and _described_once(text))
                       or _one_missing(text)):
         count = 1
     if not count or count > _MAX_PEOPLE:

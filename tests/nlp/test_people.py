@@ -40,6 +40,10 @@ CASES = [
     ("六口之家", 6),
     ("夫妻二人", 2),
     ("独居老人联系不上", 1),
+    # one missing person described by a height or a gender alone; a hashtag's figure is the news's
+    ("紧急寻人！姓名李某，身高175厘米，昨晚在东四环附近失联", 1),
+    ("刘某，女，于7月20日晚失联，手机一直关机", 1),
+    ("#暴雨已致128万余人受灾# 寻找失联人员：李某，男，32岁", 1),
 ]
 
 
@@ -57,6 +61,8 @@ def test_counts(text, expected):
     "一大早就停电了",
     "暴雨已致128万余人受灾",  # a news figure, not people to reach
     "寻人启事汇总：张某，男，47岁；李某，女，30岁；已失联",  # two notices: no single count
+    "寻人：张某，身高170；王某，身高160，均已失联",
+    "#某县暴雨已致3人遇难# 村里很多人被困，请求救援",  # the hashtag's figure is the news's
     "一老板跑路了",
     "两大问题没解决",
     "",
