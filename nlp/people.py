@@ -8,11 +8,11 @@ real storm posts do (``nlp/eval/GUIDELINES.md``): ``十几`` → 10, ``二十多
 range, 十几 → 15; on the real posts' dev split that disagreed with the labellers' reading.)
 A total (``共5人``, ``一家五口``, ``我们4个人``, ``他们三个``, ``1000多村民``, ``24小孩，50大人``) and the sum of
 the groups (老人、孩子、工人、女士、老师…; ``一对夫妻`` → 2; ``以及另一栋楼的一个人`` → +1; ``两位老人和舅舅``,
-``两位老人和2岁多的孩子`` → +1) are both read; the larger wins, so ``一家五口，老人2个`` stays 5 — except a
+``两位老人和2岁多的孩子`` → +1; ``有一孕妇`` → 1) are both read; the larger wins, so ``一家五口，老人2个`` stays 5 — except a
 total said with 共 (``共有四十多位人员``), the writer's own sum, which wins over groups that add up to more.
 A group word counts once, at its largest (``两位老人…两位老人`` → 2, ``两个老人，其中一个老人残疾`` → 2).
 A missing-person notice describing one person (``寻人启事：张某，男，47岁``; ``身高175厘米``; ``刘某，女，于…失联``:
-each said once) or naming one relative or friend
+each said once; a rescue form's ``【受困人员信息】男，65岁`` too) or naming one relative or friend
 out of reach (``我爸爸在某村，现在联系不上``) counts 1. People asked for (``缺50个人``, ``招募30名志愿者``)
 are helpers, never counted.
 Hashtags are not read (``#巩义洪灾已致至少4人死亡#`` is the news, not the post's people).
@@ -95,6 +95,7 @@ _KIN = ("老公|老婆|丈夫|妻子|爱人|儿子|女儿|妈妈|爸爸|母亲|�
         "外婆|外公|婆婆|公公|岳母|岳父|儿媳|女婿|孙子|孙女|外孙|外孙女|哥哥|姐姐|弟弟|妹妹")
 _COMPANION = re.compile(rf"[，,、]?(?:和|跟|带着|还有|以及)(?:她们|他们|我们|她|他|我)?的?"
                         rf"(?:(?:{_KIN})(?![们俩仨\d一二两三四五六七八九十几])|{_AGE}的?{_WORD}{{0,2}}?{_GROUP})")
+_ONE_OF_GROUP = re.compile(rf"有一(?:{_GROUP})")  # 有一孕妇: one, though no classifier says so
 _ALONE = re.compile(r"独居|独自一人|独自在家|一个人在家|一个人住")
 # People asked for are helpers, not people in need (GUIDELINES: volunteers asked for are not counted):
 # 缺50个人, 需要十几个人, 招募30名志愿者, 需求人数：20到30人 are blanked before counting.
@@ -219,6 +220,10 @@ def _groups_sum(text: str) -> int:
     return total
 
 
+# ... and a rescue form's field that describes the one person trapped: 【受困人员信息】男，65岁
+_TRAPPED_FIELD = re.compile(r"(?:受困|被困|求助)(?:人员|人)信息")
+
+
 def _described_once(text: str) -> bool:
     """The text describes one person: some of gender and age, height, gender, and none twice."""
     found = [len(pattern.findall(text)) for pattern in _ONE_PERSON]
@@ -238,7 +243,7 @@ def extract_people_count(text: str) -> Optional[int]:
     text = _ASKED_FOR.sub(" ", _HASHTAG.sub(" ", text or ""))
     totals = [value for pattern in _TOTALS for _, _, value in _spans(pattern, text)]
     totals += [3 if "仨" in m.group(0) else 2 for m in _PAIRS.finditer(text)]
-    if _ALONE.search(text):
+    if _ALONE.search(text) or _ONE_OF_GROUP.search(text):
         totals.append(1)
     for match in _OLD_YOUNG.finditer(text):
         old = parse_count(match.group(1)) or 0
@@ -255,7 +260,7 @@ def extract_people_count(text: str) -> Optional[int]:
     totals.append(sum(crowds.values()))
     stated = [value for _, _, value in _spans(_STATED_TOTAL, text)]
     count = max(stated) if stated else max([_groups_sum(text)] + totals)
-    if not count and ((_MISSING.search(text) and _described_once(text))
+    if not count and (((_MISSING.search(text) or _TRAPPED_FIELD.search(text)) and _described_once(text))
                       or _one_missing(text)):
         count = 1
     if not count or count > _MAX_PEOPLE:
