@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -152,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
                         "blended with the shipped head, beside the head alone and the installed top")
     parser.add_argument("--stage2-dump", action="append", default=[],
                         help="out-of-fold probabilities of the shipped stage 2 (choose --dump), one per task in order")
+    parser.add_argument("--dump-oof", type=Path, default=None, metavar="FILE",
+                        help="save the out-of-fold probabilities (.npz: ids, then one array per task) for "
+                        "python -m nlp.train.route --tuned-top FILE")
     args = parser.parse_args(argv)
     tasks = args.task.split(",")
     unknown = [t for t in tasks if t not in TASKS]
@@ -179,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             found["shipped stage 2"] = figures(task, y, shipped)
             found["average of both"] = figures(task, y, (probs[task] + shipped) / 2)
         result[task] = found
+    if args.dump_oof:
+        np.savez(args.dump_oof, ids=np.array([r["id"] for r in rows]), **{task: probs[task] for task in tasks})
     import json
 
     print(json.dumps(result, ensure_ascii=False))

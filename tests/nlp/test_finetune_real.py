@@ -51,7 +51,8 @@ def test_command_scores_dev_posts_out_of_fold_beside_the_shipped_head(tmp_path):
     np.savez(requests, ids=np.array([r["id"] for r in rows]), stage2=np.tile([0.9, 0.1], (len(rows), 1)))
     done = subprocess.run([sys.executable, "-m", "nlp.train.finetune_real", "--task", "sentiment,rescue", "--limit", "40",
                            "--layers", "1", "--epochs", "1", "--threads", "1", "--with-reviews", "4",
-                           "--score-reviews", "8", "--stage2-dump", str(dump), "--stage2-dump", str(requests)],
+                           "--score-reviews", "8", "--stage2-dump", str(dump), "--stage2-dump", str(requests),
+                           "--dump-oof", str(tmp_path / "top.npz")],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -70,6 +71,29 @@ def test_command_scores_dev_posts_out_of_fold_beside_the_shipped_head(tmp_path):
         assert f"fold {fold}:" in done.stderr
     held = sum(int(line.split(", ")[1].split()[0]) for line in done.stderr.splitlines() if line.startswith("fold "))
     assert held == 40
+    top = np.load(tmp_path / "top.npz")  # the out-of-fold probabilities, for the routing's choice
+    assert list(top["ids"]) == [r["id"] for r in rows]
+    assert top["sentiment"].shape == (40, 3) and top["rescue"].shape == (40, 2)
+    np.testing.assert_allclose(top["sentiment"].sum(1), 1.0, atol=1e-5)
+    top_accuracy = np.mean(np.array(["negative", "neutral", "positive"])[top["sentiment"].argmax(1)]
+                           == np.array([r["sentiment"] for r in rows]))
+    assert round(float(top_accuracy), 4) == result["sentiment"]["tuned"]["accuracy"]
+
+    # the routing tool blends the top into stage 2 as the engine does: at weight 1, stage 2 is the top
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    ids = np.array([r["id"] for r in rows])
+    for task, labels in (("rescue", ["other", "request"]), ("sentiment", ["negative", "neutral", "positive"]),
+                         ("category", ["natural_disaster", "public_safety"])):
+        flat = np.full((40, len(labels)), 1.0 / len(labels))
+        np.savez(dumps / f"{task}.npz", ids=ids, stage1=flat, stage2=flat, labels=np.array(labels))
+    routed = subprocess.run([sys.executable, "-m", "nlp.train.route", "--dumps", str(dumps),
+                             "--tuned-top", str(tmp_path / "top.npz"), "--top-weight", "1"],
+                            capture_output=True, text=True, timeout=600)
+    assert routed.returncode == 0, routed.stderr[-2000:]
+    everywhere = json.loads(routed.stdout.splitlines()[0])
+    assert everywhere["policy"] == "stage 2 on every post"
+    assert everywhere["sentiment_accuracy"] == round(float(top_accuracy), 4)
 
 
 def test_an_unknown_task_is_refused_with_the_tasks_named():
