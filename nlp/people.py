@@ -131,8 +131,8 @@ _OTHERS = re.compile("|".join(n for n in _GROUP_NOUNS if n not in (
 # each said once at most (two ages or two heights are two people)
 _ONE_PERSON = (re.compile(r"(?<![\d一二两三四五六七八九十])[男女](?:性)?[，,、\s]{0,2}\d{1,2}岁"),
                re.compile(r"身高\s*[:：]?\s*[1一]\d{2}"), re.compile(r"(?<=[，,、\s])[男女](?=[，,、\s])"))
-
-
+# a rescue form's field describing the one person trapped, as a notice does: 【受困人员信息】男，65岁
+_TRAPPED_FIELD = re.compile(r"(?:受困|被困|求助)(?:人员|人)信息")
 # a hashtag names the storm's channel or a news figure (#巩义洪灾已致至少4人死亡#), not the people of the post
 _HASHTAG = re.compile(r"#[^#\n]{1,40}#")
 
@@ -218,10 +218,6 @@ def _groups_sum(text: str) -> int:
         if _COMPANION.match(text, end):
             total += 1
     return total
-
-
-# ... and a rescue form's field that describes the one person trapped: 【受困人员信息】男，65岁
-_TRAPPED_FIELD = re.compile(r"(?:受困|被困|求助)(?:人员|人)信息")
 
 
 def _described_once(text: str) -> bool:

@@ -35,14 +35,10 @@ def _load(folder: Path, task: str) -> dict:
 def blend_top(dumps: dict, path: Path, weight: float | None) -> None:
     """Each task's stage 2 averaged with the tuned top's out-of-fold probabilities (in place), as
     :func:`nlp.backbone.tuned.blend` does in the engine."""
-    from nlp.backbone.tuned import blend
+    from nlp.backbone.convert import default_cache
+    from nlp.backbone.tuned import blend, tuned_info
 
-    if weight is None:
-        from nlp.backbone.convert import default_cache
-        from nlp.backbone.tuned import tuned_info
-
-        info = tuned_info(default_cache()) or {"tasks": {}}
-        weights = {task: spec["weight"] for task, spec in info["tasks"].items()}
+    installed = (tuned_info(default_cache()) or {"tasks": {}})["tasks"] if weight is None else {}
     top = np.load(path)
     where = {str(i): k for k, i in enumerate(top["ids"])}
     for task in ("rescue", "sentiment"):
@@ -52,8 +48,8 @@ def blend_top(dumps: dict, path: Path, weight: float | None) -> None:
         if missing:
             raise SystemExit(f"{path}: no tuned-top probabilities for {len(missing)} posts (e.g. {missing[0]})")
         probs = top[task][[where[i] for i in dumps[task]["ids"]]]
-        dumps[task]["stage2"] = blend(dumps[task]["stage2"], probs, weight if weight is not None
-                                      else weights.get(task, 0.5))
+        task_weight = weight if weight is not None else installed.get(task, {}).get("weight", 0.5)
+        dumps[task]["stage2"] = blend(dumps[task]["stage2"], probs, task_weight)
 
 
 def evaluate(dumps: dict, gold: dict, harmful_max: np.ndarray, policy: dict) -> dict:
