@@ -21,6 +21,10 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 TASKS = ("sentiment", "category", "harmful", "rescue")
 
 
+# meta.json entries that change a model's answers (TaskModel.stage2_proba), so part of its version
+APPLIED_META = ("stage2_log_bias", "stage2_logit_shift", "stage2_keeps_stage1")
+
+
 def logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
@@ -67,6 +71,17 @@ class TaskModel:
         if bias and self.stage1.exclusive:
             probs = probs * np.exp([float(bias.get(label, 0.0)) for label in self.labels])
             probs = probs / probs.sum(axis=1, keepdims=True)
+        shift = self.meta.get("stage2_logit_shift")  # {label: added log-odds} of a per-label head, chosen on real dev
+        if shift and not self.stage1.exclusive:
+            odds = np.exp([float(shift.get(label, 0.0)) for label in self.labels])
+            probs = probs * odds / (probs * odds + 1.0 - probs)  # sigmoid(logit(p) + shift), unclipped
+        # labels the head reads worse than stage 1 on real dev text: stage 2 passes stage 1's
+        # probability through for them (harmful's rumour, nlp.train.harmful.choose_rumour_stage)
+        kept = [self.labels.index(label) for label in self.meta.get("stage2_keeps_stage1", ())
+                if label in self.labels]
+        if kept and not self.stage1.exclusive:
+            probs = probs.copy()
+            probs[:, kept] = stage1[:, kept]
         return probs
 
     def save(self, folder: Path | str) -> None:
@@ -110,6 +125,13 @@ def content_version(folder: Path) -> str:
     for name in ("stage1.npz", "stage2.npz"):
         if (folder / name).exists():
             digest.update((folder / name).read_bytes())
+    try:  # the settings in meta.json that change what the weights answer are part of the version
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    applied = {key: meta[key] for key in APPLIED_META if meta.get(key)}
+    if applied:
+        digest.update(json.dumps(applied, sort_keys=True).encode("utf-8"))
     return "bundled-" + digest.hexdigest()[:10]
 
 

@@ -175,3 +175,67 @@ def test_a_model_saved_without_a_head_loses_the_head_it_had(tmp_path):
     assert reloaded.stage2 is None
     p1 = np.array([[0.3, 0.7]])
     assert reloaded.stage2_proba(np.zeros((1, 384)), p1) is p1  # routed posts keep stage 1's answer
+
+
+def test_stage2_can_pass_stage1_through_or_shift_one_type(models):
+    """How stage 2 reads a type of a per-type model is chosen on real dev text (harmful's rumour,
+    nlp.train.harmful.choose_rumour_stage): it may keep stage 1's probability or shift the head's."""
+    harmful = models["harmful"]
+    bare = TaskModel("harmful", harmful.stage1, harmful.stage2,
+                     {k: v for k, v in harmful.meta.items() if k not in ("stage2_keeps_stage1", "stage2_logit_shift")})
+    rng = np.random.default_rng(7)
+    embeddings = rng.normal(size=(5, 384)).astype(np.float32)
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    p1 = rng.uniform(0.05, 0.95, size=(5, len(bare.labels)))
+    head = bare.stage2_proba(embeddings, p1)
+    rumour = bare.labels.index("rumor")
+    others = [j for j in range(len(bare.labels)) if j != rumour]
+
+    kept = TaskModel("harmful", bare.stage1, bare.stage2, {**bare.meta, "stage2_keeps_stage1": ["rumor"]})
+    out = kept.stage2_proba(embeddings, p1)
+    assert np.allclose(out[:, rumour], p1[:, rumour]) and not np.allclose(head[:, rumour], p1[:, rumour])
+    assert np.allclose(out[:, others], head[:, others])
+
+    shifted = TaskModel("harmful", bare.stage1, bare.stage2, {**bare.meta, "stage2_logit_shift": {"rumor": -2.0}})
+    out = shifted.stage2_proba(embeddings, p1)
+    assert np.all(out[:, rumour] < head[:, rumour]) and np.allclose(out[:, others], head[:, others])
+    z = np.log(head[:, rumour] / (1 - head[:, rumour])) - 2.0
+    assert np.allclose(out[:, rumour], 1 / (1 + np.exp(-z)), atol=1e-6)
+
+
+def test_the_shipped_rumour_stage_is_the_best_on_real_dev_in_its_own_table(models):
+    """The harmful model records how its stage 2 reads rumours, the table of the real dev sets that
+    chose it, and applies the choice it records."""
+    meta = models["harmful"].meta
+    choice = meta["rumour_stage_dev"]
+    table = choice["table"]
+    assert [line["candidate"] for line in table][:2] == ["stage 1", "stage 2, the head as trained"]
+    chosen = next(line for line in table if line["candidate"] == choice["chosen"])
+    assert chosen["pooled rumour F1"] == max(line["pooled rumour F1"] for line in table)
+    keeps = "rumor" in meta.get("stage2_keeps_stage1", [])
+    assert keeps == (choice["chosen"] == "stage 1")
+    assert ("rumor" in meta.get("stage2_logit_shift", {})) == choice["chosen"].startswith("stage 2, the head shifted")
+    for line in table:
+        assert {"Weibo21 val macro-F1", "CHECKED dev macro-F1", "storm dev flagged (rumours among them / rumours)"} <= set(line)
+
+
+def test_a_bundled_version_changes_with_the_settings_that_change_its_answers(tmp_path):
+    """An analysis names the version that made it: the weights and the meta.json entries applied to
+    them (stage 2's log bias, logit shift, types passed through from stage 1), not its notes."""
+    import shutil
+
+    from nlp.classify.task import content_version
+
+    folder = tmp_path / "sentiment"
+    shutil.copytree(MODELS_DIR / "sentiment", folder)
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    meta.pop("version", None)
+    (folder / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    before = content_version(folder)
+    (folder / "meta.json").write_text(json.dumps({**meta, "note": "read again"}), encoding="utf-8")
+    assert content_version(folder) == before
+    bias = {label: 0.0 for label in meta["labels"]}
+    bias[meta["labels"][0]] = 0.5
+    (folder / "meta.json").write_text(json.dumps({**meta, "stage2_log_bias": bias}), encoding="utf-8")
+    assert content_version(folder) != before
+    assert load_task("sentiment", tmp_path).version == content_version(folder)
