@@ -105,6 +105,9 @@ def bench_weibo21(args, models):
     p1, sy, p2 = _rumor(models, texts, "weibo21-test", args.limit, y)
     row("Weibo21 test macro-F1, stage 1 (all)", f1(y, p1 >= 0.5, "macro"), "≥ 0.91", "~0.91 MDFEND")
     row(f"Weibo21 test macro-F1, stage 2 ({len(sy)}-row subset)", f1(sy, p2 >= 0.5, "macro"), "≥ 0.91", "~0.91")
+    if len(sy) < len(y):  # stage 1 on the rows stage 2 read, so the two stages are compared on the same posts
+        _, sp1 = data.subset(texts, list(p1), args.limit)
+        row(f"Weibo21 test macro-F1, stage 1 on the same {len(sy)}-row subset", f1(sy, np.array(sp1) >= 0.5, "macro"))
 
 
 def bench_ced(args, models):
