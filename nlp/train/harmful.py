@@ -326,18 +326,20 @@ def _shipped_head_setting() -> dict:
 RUMOUR_STAGE_KEYS = ("stage2_keeps_stage1", "stage2_logit_shift")
 
 
-def _real_rumour_dev_sets() -> list[tuple[str, list[str], np.ndarray]]:
-    """(name, texts, 1 = rumour) of each real rumour dev set: Weibo21 val, CHECKED dev, the storm dev posts."""
+def _real_rumour_dev_sets(limit: int | None = None) -> list[tuple[str, list[str], np.ndarray]]:
+    """(name, texts, 1 = rumour) of each real rumour dev set: Weibo21 val, CHECKED dev, the storm dev
+    posts (``limit``: a fixed subset of each, for checks)."""
     sets = []
     for name, loader, split in (("Weibo21 val", data.weibo21, "val"), ("CHECKED dev", data.checked, "dev")):
-        texts, fake = loader(split)
+        texts, fake = data.subset(*loader(split), limit)
         sets.append((name, list(texts), np.array(fake, dtype=int)))
     storm = data.real_storm_dev()
-    sets.append(("storm dev", [r["text"] for r in storm], np.array([int("rumor" in r["harmful"]) for r in storm])))
+    texts, rumour = data.subset([r["text"] for r in storm], [int("rumor" in r["harmful"]) for r in storm], limit)
+    sets.append(("storm dev", list(texts), np.array(rumour, dtype=int)))
     return sets
 
 
-def choose_rumour_stage(model: TaskModel) -> tuple[dict, list[dict]]:
+def choose_rumour_stage(model: TaskModel, limit: int | None = None) -> tuple[dict, list[dict]]:
     """How stage 2 reads rumours, chosen on real dev text only: ``(meta entries, the table)``.
 
     The head's rumour column was chosen with the other types on the generated dev split, while stage
@@ -349,7 +351,7 @@ def choose_rumour_stage(model: TaskModel) -> tuple[dict, list[dict]]:
     No test split is read.
     """
     j = LABELS.index("rumor")
-    sets = _real_rumour_dev_sets()
+    sets = _real_rumour_dev_sets(limit)
     texts = [t for _, set_texts, _ in sets for t in set_texts]
     y = np.concatenate([set_y for _, _, set_y in sets])
     owner = np.concatenate([[i] * len(set_texts) for i, (_, set_texts, _) in enumerate(sets)])
@@ -414,6 +416,9 @@ def main(argv=None) -> int:
                              "--output, print the table and write it into its meta.json; no training")
     args = parser.parse_args(argv)
     if args.rumour_stage:
+        if args.output.name != "harmful" or not (args.output / "meta.json").is_file():
+            parser.error(f"--output {args.output}: --rumour-stage needs a trained harmful model's folder "
+                         "(named harmful, with its meta.json)")
         return _rumour_stage_only(args.output)
     model = train(public_limit=args.public_limit, weibo21_rows=args.weibo21_rows, checked_rows=args.checked_rows,
                   ced_rows=args.ced_rows, cold_rows=args.cold_rows, cold_dev_rows=args.cold_dev_rows)
@@ -446,8 +451,6 @@ def main(argv=None) -> int:
 def _rumour_stage_only(folder: Path) -> int:
     from nlp.classify.task import load_task
 
-    if folder.name != "harmful":
-        raise InputError(f"{folder}: --rumour-stage needs a harmful model's folder (named harmful)")
     model = load_task("harmful", folder.parent)
     entries, table = choose_rumour_stage(model)
     for line in table:

@@ -239,3 +239,31 @@ def test_a_bundled_version_changes_with_the_settings_that_change_its_answers(tmp
     (folder / "meta.json").write_text(json.dumps({**meta, "stage2_log_bias": bias}), encoding="utf-8")
     assert content_version(folder) != before
     assert load_task("sentiment", tmp_path).version == content_version(folder)
+
+
+def test_the_rumour_stage_is_chosen_on_real_dev_posts_and_the_command_refuses_another_folder(models, tmp_path):
+    """The choice reads the real dev sets (a slice of each here): its stage-1 row is stage 1's own F1
+    on them, the chosen candidate has the best pooled F1, and it names what it writes into meta.json."""
+    import subprocess
+    import sys
+
+    from sklearn.metrics import f1_score
+
+    from nlp.train.harmful import _real_rumour_dev_sets, choose_rumour_stage
+
+    harmful = models["harmful"]
+    entries, table = choose_rumour_stage(harmful, limit=40)
+    sets = _real_rumour_dev_sets(limit=40)
+    texts = [t for _, set_texts, _ in sets for t in set_texts]
+    y = np.concatenate([set_y for _, _, set_y in sets])
+    p1 = stage1(harmful, texts)[:, harmful.labels.index("rumor")]
+    assert table[0]["candidate"] == "stage 1"
+    assert table[0]["pooled rumour F1"] == round(float(f1_score(y, p1 >= 0.5, zero_division=0)), 4)
+    chosen = entries["rumour_stage_dev"]["chosen"]
+    assert next(line for line in table if line["candidate"] == chosen)["pooled rumour F1"] == max(
+        line["pooled rumour F1"] for line in table)
+    assert ("stage2_keeps_stage1" in entries) == (chosen == "stage 1")
+
+    done = subprocess.run([sys.executable, "-m", "nlp.train.harmful", "--rumour-stage", "--output", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--rumour-stage needs a trained harmful model's folder" in done.stderr
