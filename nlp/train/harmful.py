@@ -367,6 +367,8 @@ def choose_rumour_stage(model: TaskModel, limit: int | None = None) -> tuple[dic
     if shift:  # a shift of 0 is the head as trained
         candidates.append((f"stage 2, the head shifted {shift:+.2f}", {"stage2_logit_shift": {"rumor": shift}},
                            1.0 / (1.0 + np.exp(-(z + shift)))))
+    from sklearn.metrics import f1_score
+
     table = []
     for name, entries, p in candidates:
         flagged = p >= 0.5
@@ -374,8 +376,6 @@ def choose_rumour_stage(model: TaskModel, limit: int | None = None) -> tuple[dic
         for i, (set_name, _, set_y) in enumerate(sets):
             mine = owner == i
             if set_y.sum() and (set_y == 0).any():
-                from sklearn.metrics import f1_score
-
                 line[f"{set_name} macro-F1"] = round(float(f1_score(set_y, flagged[mine], average="macro",
                                                                     zero_division=0)), 4)
             line[f"{set_name} flagged (rumours among them / rumours)"] = (
@@ -465,16 +465,10 @@ def _rumour_stage_only(folder: Path) -> int:
 
 
 def _real_rumour_dev() -> tuple[list[str], np.ndarray]:
-    """Real text for choosing the rumour threshold: Weibo21 val, CHECKED dev and the storm dev posts."""
-    texts, types = [], []
-    for loader, split in ((data.weibo21, "val"), (data.checked, "dev")):
-        public_texts, fake = loader(split)
-        texts += public_texts
-        types += [["rumor"] if f else [] for f in fake]
-    storm = data.real_storm_dev()
-    texts += [r["text"] for r in storm]
-    types += [list(r["harmful"]) for r in storm]
-    return texts, _matrix(types)
+    """Real text for choosing the rumour threshold: the real rumour dev sets pooled, as a type matrix."""
+    sets = _real_rumour_dev_sets()
+    return ([t for _, set_texts, _ in sets for t in set_texts],
+            _matrix([["rumor"] if r else [] for _, _, set_y in sets for r in set_y]))
 
 
 def _real_incitement_dev() -> tuple[list[str], np.ndarray]:
