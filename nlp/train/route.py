@@ -37,6 +37,7 @@ def blend_top(dumps: dict, path: Path, weight: float | None) -> None:
     :func:`nlp.backbone.tuned.blend` does in the engine."""
     from nlp.backbone.convert import default_cache
     from nlp.backbone.tuned import blend, tuned_info
+    from nlp.train.tuned_top import WEIGHT
 
     installed = (tuned_info(default_cache()) or {"tasks": {}})["tasks"] if weight is None else {}
     top = np.load(path)
@@ -48,7 +49,7 @@ def blend_top(dumps: dict, path: Path, weight: float | None) -> None:
         if missing:
             raise SystemExit(f"{path}: no tuned-top probabilities for {len(missing)} posts (e.g. {missing[0]})")
         probs = top[task][[where[i] for i in dumps[task]["ids"]]]
-        task_weight = weight if weight is not None else installed.get(task, {}).get("weight", 0.5)
+        task_weight = weight if weight is not None else installed.get(task, {}).get("weight", WEIGHT)
         dumps[task]["stage2"] = blend(dumps[task]["stage2"], probs, task_weight)
 
 
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="out-of-fold probabilities of the tuned top (finetune_real --dump-oof), blended "
                         "into the stage 2 of the tasks it holds")
     parser.add_argument("--top-weight", type=float, default=None,
-                        help="the blend's weight of the top (default: the installed top's, else 0.5)")
+                        help="the blend's weight of the top (default: the installed top's, else the one it is installed with)")
     args = parser.parse_args(argv)
     from nlp.analyzer import Analyzer
     from nlp.classify.task import featurizer
