@@ -81,16 +81,20 @@ class Analyzer:
         from nlp.backbone.engines import ENGINES
         from nlp.location import Locator
 
+        from nlp.backbone.tuned import version_top
         from nlp.model_registry import models_dir as chosen_models
 
+        folder = chosen_models(config)
+        top = version_top(folder)  # a version trained from corrections may carry its own tuned top
         engine = ENGINES.get(config["nlp.models.engine"])(
             cache=str(config.resolve_path("nlp.models.cache")) if config["nlp.models.cache"] else "",
             precision=config["nlp.models.precision"], threads=config["nlp.models.threads"],
-            max_tokens=config["nlp.models.max_tokens"], batch_size=config["nlp.models.batch_size"])
+            max_tokens=config["nlp.models.max_tokens"], batch_size=config["nlp.models.batch_size"],
+            top=str(top) if top else "")
         policy = CascadePolicy.from_config(config)
         if preload and policy.mode != "stage1":
             engine.preload_in_background()
-        models = {task: load_task(task, chosen_models(config)) for task in TASKS}
+        models = {task: load_task(task, folder) for task in TASKS}
         return cls(models, policy=policy, engine=engine,
                    thresholds=Thresholds.from_config(config),
                    locator=Locator.from_config(config), keywords_count=config["nlp.keywords_count"],

@@ -1,7 +1,9 @@
 """Trained model versions and which one the engine uses (``nlp.models.registry``).
 
 ``yuqing train`` writes every candidate as a complete models folder (the four tasks, the retrained
-one new, the others copied from what the engine used) under ``<registry>/<version>/``, with the
+one new, the others copied from what the engine used; and, for sentiment and requests, the tuned top
+retrained with the corrections in ``tuned-top/``, else the base version's own top if it had one) under
+``<registry>/<version>/``, with the
 promotion gate's table in ``<registry>/<version>/GATE.json``. ``<registry>/CURRENT`` names the
 promoted version; ``<registry>/history.jsonl`` keeps every promotion and every explicit choice
 (``yuqing models use``), with who and when.
@@ -81,8 +83,14 @@ def versions(registry: Path) -> list[dict]:
     return found
 
 
-def new_candidate(registry: Path, base: Optional[Path], model: TaskModel) -> Path:
-    """A new version folder: ``model`` for its task, the other tasks copied from ``base``."""
+def new_candidate(registry: Path, base: Optional[Path], model: TaskModel, *, top: Optional[Path] = None) -> Path:
+    """A new version folder: ``model`` for its task, the other tasks copied from ``base``.
+
+    ``top``: a folder holding a tuned top trained for this version (moved in as its
+    ``tuned-top``); without one, the base version's own top, if it has one, is copied, so the
+    version answers as its base did on everything it did not retrain."""
+    from nlp.backbone.tuned import TOP_DIR, version_top
+
     registry.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(DEFAULT_TZ).strftime("%Y%m%d-%H%M%S")
     name, n = f"v{stamp}-{model.name}", 1
@@ -102,6 +110,10 @@ def new_candidate(registry: Path, base: Optional[Path], model: TaskModel) -> Pat
         meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     model.meta["version"] = name
     model.save(tmp / model.name)
+    if top is not None:
+        os.replace(top, tmp / TOP_DIR)
+    elif version_top(base) is not None:
+        shutil.copytree(base / TOP_DIR, tmp / TOP_DIR)
     os.replace(tmp, registry / name)  # a reader never sees half a version
     return registry / name
 

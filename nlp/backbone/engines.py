@@ -29,20 +29,21 @@ class EmbeddingEngine:
     """Turns texts into ``(n, 384)`` float32 L2-normalised embeddings."""
 
     def __init__(self, *, cache: str = "", precision: str = "bf16", threads: int = 0,
-                 max_tokens: int = 256, batch_size: int = 32):
+                 max_tokens: int = 256, batch_size: int = 32, top: str = ""):
         self.cache, self.precision, self.threads = cache or None, precision, threads or None
         self.max_tokens, self.batch_size = max_tokens, batch_size
+        self.top = top or None  # a model version's own tuned top (nlp.backbone.tuned.TOP_DIR), else the cache's
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         raise NotImplementedError
 
     def tuned(self) -> dict | None:
-        """The tuned top's manifest (:mod:`nlp.backbone.tuned`) when the model cache holds a current
-        one, else None: then stage 2 is the shipped heads alone."""
+        """The tuned top's manifest (:mod:`nlp.backbone.tuned`) when the model version's own top, or
+        else the model cache's, is current, else None: then stage 2 is the shipped heads alone."""
         from nlp.backbone.convert import default_cache
         from nlp.backbone.tuned import tuned_info
 
-        return tuned_info(Path(self.cache) if self.cache else default_cache())
+        return tuned_info(Path(self.cache) if self.cache else default_cache(), Path(self.top) if self.top else None)
 
     def encode_tuned(self, texts: Sequence[str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """The embeddings and, when the cache has a tuned top, each of its tasks' probabilities
@@ -53,7 +54,7 @@ class EmbeddingEngine:
             return embeddings, {}
         from nlp.backbone.onnxrt import shared_onnx_encoder
 
-        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads)
+        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads, self.top)
         return embeddings, runner.encode_tuned(list(texts), batch_size=self.batch_size)[1]
 
     def preload(self) -> None:
@@ -159,13 +160,15 @@ class OnnxInt8Engine(OnnxEngine):
             return self.encode(texts), {}
         from nlp.backbone.onnxrt import shared_onnx_encoder
 
-        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads)
+        runner = shared_onnx_encoder(self.cache, "tuned", self.max_tokens, self.threads, self.top)
         return runner.encode_tuned(list(texts), batch_size=self.batch_size)
 
     def preload(self) -> None:
         from nlp.backbone.onnxrt import shared_onnx_encoder
 
-        shared_onnx_encoder(self.cache, "tuned" if self.tuned() else "int8", self.max_tokens, self.threads)
+        tuned = self.tuned() is not None
+        shared_onnx_encoder(self.cache, "tuned" if tuned else "int8", self.max_tokens, self.threads,
+                            self.top if tuned else None)
 
 
 @ENGINES.register("auto")

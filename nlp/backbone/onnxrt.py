@@ -95,7 +95,8 @@ class OnnxEncoder(BackboneEncoder):
     """:class:`~nlp.backbone.encoder.BackboneEncoder` with ONNX Runtime computing the pooled states."""
 
     def __init__(self, cache: Path | str | None = None, *, precision: str = "int8",
-                 max_tokens: int = 256, threads: int | None = None):
+                 max_tokens: int = 256, threads: int | None = None, top: Path | str | None = None):
+        """``top``: the folder of the tuned top to run with precision ``tuned`` (default: the cache's)."""
         import onnxruntime as ort
 
         from nlp.backbone.tuned import GRAPH, tuned_info
@@ -103,9 +104,10 @@ class OnnxEncoder(BackboneEncoder):
         if precision not in FILES and precision != "tuned":
             raise ConfigError(f"ONNX engine precision {precision!r} is not one of {tuple(FILES)}")
         folder = prepare_onnx(Path(cache) if cache else None)
-        self.tuned = tuned_info(folder) if precision == "tuned" else None
+        top_folder = Path(top) if top else folder
+        self.tuned = tuned_info(folder, top_folder) if precision == "tuned" else None
         if precision == "tuned" and self.tuned is None:
-            raise ConfigError(f"{folder} has no current tuned top: make it with `python -m nlp.train.tuned_top`")
+            raise ConfigError(f"{top_folder} has no current tuned top: make it with `python -m nlp.train.tuned_top`")
         self.tokenizer = load_tokenizer(folder)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -113,7 +115,7 @@ class OnnxEncoder(BackboneEncoder):
         options.inter_op_num_threads = 1
         if threads:
             options.intra_op_num_threads = int(threads)
-        self.session = ort.InferenceSession(str(folder / (GRAPH if self.tuned else FILES[precision])), options,
+        self.session = ort.InferenceSession(str(top_folder / GRAPH if self.tuned else folder / FILES[precision]), options,
                                             providers=["CPUExecutionProvider"])
         self.hidden_size = json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"]
         self.precision = precision
@@ -167,11 +169,11 @@ _shared_lock = threading.Lock()
 
 
 def shared_onnx_encoder(cache: str | None = None, precision: str = "int8", max_tokens: int = 256,
-                        threads: int | None = None) -> OnnxEncoder:
-    """One session per (cache, precision, max_tokens, threads) per process."""
-    key = (cache, precision, max_tokens, threads)
+                        threads: int | None = None, top: str | None = None) -> OnnxEncoder:
+    """One session per (cache, precision, max_tokens, threads, tuned top's folder) per process."""
+    key = (cache, precision, max_tokens, threads, top or None)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = OnnxEncoder(cache, precision=precision, max_tokens=max_tokens, threads=threads)
+            _shared[key] = OnnxEncoder(cache, precision=precision, max_tokens=max_tokens, threads=threads, top=top)
         return _shared[key]
 

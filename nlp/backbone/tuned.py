@@ -15,6 +15,9 @@ nlp.train.finetune_real``). This module runs that top in the same pass as the em
   blend weights, and what the top was trained on.
 * :func:`tuned_info`: that manifest when it is current for the cache's weights, else None (the engine
   then runs the shipped heads alone, as before).
+* A model version made by ``yuqing train`` from the analysts' corrections may carry a top of its own
+  (:data:`TOP_DIR` inside the version's folder, the same three files; :func:`version_top`): the engine
+  then runs that one instead of the cache's, so a correction teaches both halves of the blend.
 * :func:`blend`: a task's stage-2 probabilities averaged with the tuned top's.
 """
 from __future__ import annotations
@@ -35,6 +38,8 @@ TUNED_FORMAT = 1
 WEIGHTS = "tuned-top.pt"
 GRAPH = "model-tuned-int8.onnx"
 MANIFEST = "tuned-manifest.json"
+#: a model version's own top (nlp.model_registry), beside its task folders
+TOP_DIR = "tuned-top"
 
 
 class TunedTop:
@@ -123,8 +128,18 @@ def load_backbone(cache: Path):
     return BertModel.from_pretrained(str(cache), add_pooling_layer=False, attn_implementation="eager").eval()
 
 
-def save_tuned(cache: Path, top: TunedTop, *, tasks: dict[str, dict], trained_on: dict) -> dict:
-    """Write ``top`` into ``cache``, export and quantise its branched graph, write the manifest last.
+def version_top(models: Path | None) -> Path | None:
+    """The top a models folder carries (``<models>/tuned-top`` with a manifest), else None."""
+    if models is None:
+        return None
+    folder = Path(models) / TOP_DIR
+    return folder if (folder / MANIFEST).is_file() else None
+
+
+def save_tuned(cache: Path, top: TunedTop, *, tasks: dict[str, dict], trained_on: dict,
+               folder: Path | None = None) -> dict:
+    """Write ``top`` into ``folder`` (default: ``cache``), export and quantise its branched graph, write
+    the manifest last; the manifest names the checksum of ``cache``'s base weights it was made from.
 
     ``tasks``: ``{task: {"labels": [...], "columns": [first, end], "weight": w}}``, the head's columns
     of each task in the order of its model's labels and the weight of the tuned probabilities in the
@@ -134,47 +149,52 @@ def save_tuned(cache: Path, top: TunedTop, *, tasks: dict[str, dict], trained_on
     from nlp.backbone.export import export_graph, quantize
 
     cache = Path(cache)
-    (cache / MANIFEST).unlink(missing_ok=True)
+    out = Path(folder) if folder else cache
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)
     torch.save({"layers": len(top.top), "classes": top.head.out_features, "state": top.state_dict()},
-               cache / WEIGHTS)
-    fp32 = cache / "model-tuned.onnx.tmp"
+               out / WEIGHTS)
+    fp32 = out / "model-tuned.onnx.tmp"
     try:
         export_graph(branched_module(top), fp32, ["pooled", "logits"])
-        target = cache / GRAPH
+        target = out / GRAPH
         quantize(fp32, target.with_suffix(".tmp"))
         target.with_suffix(".tmp").replace(target)
     finally:
         fp32.unlink(missing_ok=True)
     manifest = {"format": TUNED_FORMAT, "weights_sha256": _sha256(cache / "model.safetensors"),
-                "files": {name: _sha256(cache / name) for name in (WEIGHTS, GRAPH)},
+                "files": {name: _sha256(out / name) for name in (WEIGHTS, GRAPH)},
                 "layers": len(top.top), "tasks": tasks, "trained_on": trained_on}
     manifest["version"] = "tuned-" + hashlib.sha256(
         json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()[:10]
-    (cache / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     return manifest
 
 
-def tuned_info(cache: Path | None) -> dict | None:
-    """The tuned top's manifest when ``cache`` holds one made from its current weights with intact
-    files, else None. Checksums are read once per file state (hashing 100 MB costs a fraction of a second)."""
+def tuned_info(cache: Path | None, folder: Path | None = None) -> dict | None:
+    """The manifest of the tuned top in ``folder`` (default: ``cache``) when it was made from ``cache``'s
+    current weights and its files are intact, else None. Checksums are read once per file state
+    (hashing 100 MB costs a fraction of a second)."""
     if cache is None:
         return None
     cache = Path(cache)
-    path = cache / MANIFEST
+    top = Path(folder) if folder else cache
     try:
-        stamp = tuple((cache / n).stat().st_mtime_ns for n in (MANIFEST, WEIGHTS, GRAPH, "model.safetensors"))
+        stamp = tuple((top / n).stat().st_mtime_ns for n in (MANIFEST, WEIGHTS, GRAPH)) \
+            + ((cache / "model.safetensors").stat().st_mtime_ns,)
     except OSError:
         return None
-    key = (str(cache.resolve()), stamp)
+    key = (str(cache.resolve()), str(top.resolve()), stamp)
     if key not in _checked:
-        _checked[key] = _check(cache, path)
+        _checked[key] = _check(cache, top)
     return _checked[key]
 
 
 _checked: dict[tuple, dict | None] = {}
 
 
-def _check(cache: Path, path: Path) -> dict | None:
+def _check(cache: Path, top: Path) -> dict | None:
+    path = top / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
@@ -185,8 +205,8 @@ def _check(cache: Path, path: Path) -> dict | None:
                     "(make it again: python -m nlp.train.tuned_top)", path)
         return None
     files = manifest.get("files", {})
-    if any(files.get(name) != _sha256(cache / name) for name in (WEIGHTS, GRAPH)):
-        log.warning("the tuned top's files in %s do not match %s: stage 2 runs without it", cache, path)
+    if any(files.get(name) != _sha256(top / name) for name in (WEIGHTS, GRAPH)):
+        log.warning("the tuned top's files in %s do not match %s: stage 2 runs without it", top, path)
         return None
     return manifest
 

@@ -102,22 +102,24 @@ def false_harmful_flags(gold: list[dict], predicted: dict[str, dict]) -> int:
 
 
 def measure(task: str, models: Optional[Path], *, config: Optional[str], overrides: list[str], split: str,
-            limit: int, public_rows: Optional[int]) -> dict[str, float]:
+            limit: int, public_rows: Optional[int], also: tuple[str, ...] = ()) -> dict[str, float]:
     """The gate's figures for ``task`` with the models of folder ``models`` (``None``: bundled).
 
     ``limit`` keeps the first storm posts of the split, ``public_rows`` a fixed subset of each public
-    test split (both for quick checks; 0 / ``None``: all).
+    test split (both for quick checks; 0 / ``None``: all). ``also``: other tasks whose rows are scored
+    in the same run (a retrained tuned top answers for sentiment and requests both).
     """
     gold = scoring.split_labels(split)
     if limit:
         gold = gold[:limit]
     docs = scoring.documents([row["id"] for row in gold])
-    public = [(test, *test.documents(public_rows)) for test in PUBLIC_TESTS.get(task, [])]
+    tasks = [task, *(t for t in dict.fromkeys(also) if t != task)]
+    public = [(test, *test.documents(public_rows)) for t in tasks for test in PUBLIC_TESTS.get(t, [])]
     settings = list(overrides) + [f"nlp.models.dir={models}" if models else "nlp.models.dir="]
     predicted, _ = scoring.run_analyze(docs + [d for _, extra, _ in public for d in extra], settings, config)
     result = scoring.score(gold, predicted, {d["id"]: d["text"] for d in docs})
     result["false_harmful_flags"] = false_harmful_flags(gold, predicted)
-    figures = {name: float(read(result)) for name, read in STORM_ROWS[task]}
+    figures = {name: float(read(result)) for t in tasks for name, read in STORM_ROWS[t]}
     for test, extra, labels in public:
         figures[test.name] = test.figure([predicted.get(d["id"]) for d in extra], labels)
     return figures

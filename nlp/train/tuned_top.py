@@ -44,6 +44,8 @@ def gold(task: str, row: dict) -> int:
     """The class index of a labelled post, in the order of :data:`LABELS` (:data:`IGNORE` when the row
     has no label for ``task``)."""
     if task == "rescue":
+        if "request" not in row and "is_request" not in row:
+            return IGNORE  # an analyst's sentiment correction says nothing of the request
         return int(bool(row["request"] if "request" in row else row["is_request"]))
     return LABELS[task].index(row["sentiment"]) if row.get("sentiment") else IGNORE
 
@@ -95,8 +97,9 @@ def lower_states(probe, tokenizer, texts: list[str], max_tokens: int) -> list:
 
 
 def fit(model, states: list, targets: dict, slices: dict, rows: list[int], *, epochs: int, lr: float,
-        head_lr: float = 2e-3, batch_size: int = 16) -> None:
-    """Train ``model``'s top and head on ``rows`` (their losses summed over the tasks)."""
+        head_lr: float = 2e-3, batch_size: int = 16, on_epoch=None) -> None:
+    """Train ``model``'s top and head on ``rows`` (their losses summed over the tasks); ``on_epoch(n)``
+    after each epoch (progress for long trainings)."""
     import torch
 
     optimiser = torch.optim.AdamW(model.parameters(lr, head_lr))
@@ -115,6 +118,8 @@ def fit(model, states: list, targets: dict, slices: dict, rows: list[int], *, ep
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+        if on_epoch:
+            on_epoch(epoch + 1)
     model.top.eval()
 
 
@@ -134,9 +139,25 @@ def generated_rows() -> list[dict]:
             for r in data.project_set("rescue", "train")]
 
 
+def correction_rows(by_task: dict[str, list[dict]]) -> list[dict]:
+    """The analysts' corrections (:func:`nlp.corrections.training_rows` of ``sentiment`` and
+    ``request``) as rows of the top: one per document, with the labels it was corrected on."""
+    rows: dict[str, dict] = {}
+    for task, found in by_task.items():
+        for r in found:
+            row = rows.setdefault(r["doc_id"], {"id": "correction:" + r["doc_id"], "text": r["text"]})
+            if task == "sentiment":
+                row["sentiment"] = r["label"]
+            elif task == "request":
+                row["request"] = r["label"] == "request"
+    return list(rows.values())
+
+
 def train(cache: Path, tasks: list[str], rows: list[dict], *, layers: int, epochs: int, lr: float,
-          max_tokens: int, threads: int, seed: int = 0, extra: list[dict] = ()) -> dict:
-    """Train on every row (and the ``extra`` generated rows), save into ``cache``, return the manifest."""
+          max_tokens: int, threads: int, seed: int = 0, extra: list[dict] = (), corrections: list[dict] = (),
+          folder: Path | None = None) -> dict:
+    """Train on every row (and the ``extra`` generated rows and the analysts' ``corrections``), save
+    into ``folder`` (default: ``cache``), return the manifest."""
     import torch
     from tokenizers import Tokenizer
 
@@ -148,20 +169,23 @@ def train(cache: Path, tasks: list[str], rows: list[dict], *, layers: int, epoch
     slices = columns(tasks)
     model = TunedTop(load_backbone(cache), layers, sum(len(LABELS[t]) for t in tasks))
     start = time.perf_counter()
-    everything = [*rows, *extra]
+    everything = [*rows, *extra, *corrections]
     states = lower_states(model, tokenizer, [r["text"] for r in everything], max_tokens)
     log(f"kept the frozen layers' states of {len(everything)} posts in {time.perf_counter() - start:.0f}s")
     targets = {t: torch.tensor([gold(t, r) for r in everything]) for t in tasks}
     start = time.perf_counter()
-    fit(model, states, targets, slices, list(range(len(everything))), epochs=epochs, lr=lr)
-    log(f"trained {layers} layers and the head on {len(rows)} real and {len(extra)} generated posts, "
-        f"{epochs} epochs, in {time.perf_counter() - start:.0f}s")
+    fit(model, states, targets, slices, list(range(len(everything))), epochs=epochs, lr=lr,
+        on_epoch=lambda n: log(f"epoch {n}/{epochs} done, {time.perf_counter() - start:.0f}s"))
+    log(f"trained {layers} layers and the head on {len(rows)} real and {len(extra)} generated posts"
+        + (f" and {len(corrections)} corrected ones" if corrections else "")
+        + f", {epochs} epochs, in {time.perf_counter() - start:.0f}s")
     spec = {t: {"labels": LABELS[t], "columns": [slices[t].start, slices[t].stop], "weight": WEIGHT} for t in tasks}
     settings = {"layers": layers, "epochs": epochs, "lr": lr, "max_tokens": max_tokens, "seed": seed,
                 "generated": bool(extra)}
-    return save_tuned(cache, model, tasks=spec, trained_on={
-        "data": "real storm posts, dev split (nlp/eval)" + (" + nlp/datasets/rescue_train.jsonl" if extra else ""),
-        "posts": len(rows), "generated_posts": len(extra),
+    return save_tuned(cache, model, tasks=spec, folder=folder, trained_on={
+        "data": "real storm posts, dev split (nlp/eval)" + (" + nlp/datasets/rescue_train.jsonl" if extra else "")
+        + (" + the analysts' corrections" if corrections else ""),
+        "posts": len(rows), "generated_posts": len(extra), "corrections": len(corrections),
         "labels_sha256": data_digest(tasks, everything), "settings": settings})
 
 
@@ -173,13 +197,17 @@ def is_current(cache: Path, tasks: list[str], rows: list[dict], settings: dict) 
         and info["trained_on"].get("labels_sha256") == data_digest(tasks, rows)
 
 
+#: the measured training settings (python -m nlp.train.finetune_real), also those of `yuqing train`
+DEFAULTS = {"layers": 4, "epochs": 4, "lr": 5e-5, "max_tokens": 160, "threads": 2}
+
+
 def training_options(parser: argparse.ArgumentParser) -> None:
     """The training settings this command and the out-of-fold experiment (nlp.train.finetune_real) share."""
-    parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=5e-5)
-    parser.add_argument("--max-tokens", type=int, default=160)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--layers", type=int, default=DEFAULTS["layers"])
+    parser.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
+    parser.add_argument("--lr", type=float, default=DEFAULTS["lr"])
+    parser.add_argument("--max-tokens", type=int, default=DEFAULTS["max_tokens"])
+    parser.add_argument("--threads", type=int, default=DEFAULTS["threads"])
     parser.add_argument("--limit", type=int, help="only the first N dev posts (a quick check)")
 
 

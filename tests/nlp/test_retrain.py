@@ -26,6 +26,8 @@ DOCS = [
      "url": "http://example.com/3", "published_at": "2026-11-30T12:00:00+08:00"},
 ]
 QUICK = ["--public-limit", "300", "--gate-split", "dev", "--gate-limit", "20", "--gate-public-rows", "40"]
+# a small tuned top (1 layer, 1 epoch, 40 real and 40 generated posts); the engine's own is made by make setup
+QUICK_TOP = ["--top-layers", "1", "--top-epochs", "1", "--top-limit", "40"]
 
 
 def yuqing(*args, timeout=900):
@@ -94,8 +96,9 @@ def test_the_gate_passes_only_when_no_row_is_worse():
 
 
 def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
-    """import → analyse → correct → train (candidate answers as the analyst said) → gate → promote
-    → `yuqing analyze` uses the promoted version and records it."""
+    """import → analyse → correct → train (candidate answers as the analyst said; the tuned top is
+    trained again with the corrections and travels with the version) → gate on both tasks the top
+    answers for → promote → `yuqing analyze` uses the promoted version and its top, and records them."""
     docs = tmp_path / "docs.jsonl"
     docs.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in DOCS), encoding="utf-8")
     registry = tmp_path / "models"
@@ -119,22 +122,33 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
     done = yuqing(*common, "correct", "d3", "--task", "sentiment", "--label", "neutral", "--by", "张三")
     assert done.returncode == 0 and f"{before} → neutral" in done.stdout, done.stderr
 
-    first = yuqing(*common, "train", "--task", "sentiment", *QUICK)
+    first = yuqing(*common, "train", "--task", "sentiment", *QUICK, *QUICK_TOP)
     assert first.returncode in (0, 1), first.stderr[-3000:]
     assert "1 条分析员纠正" in first.stderr and "当前 bundled" in first.stdout
+    assert "重训调优顶层：40 条真实标注帖、40 条生成帖、1 条分析员纠正（情感 1，求救 0），1 层 1 轮" in first.stderr
     candidate = next(p for p in registry.iterdir() if p.name.startswith("v"))
+    assert not [p for p in registry.iterdir() if p.name.endswith(".partial")]  # the top moved into the version
     result = json.loads((candidate / "GATE.json").read_text(encoding="utf-8"))
-    assert [r["measure"] for r in result["rows"]][0].startswith("真实暴雨帖 情感准确率")
+    measures = [r["measure"] for r in result["rows"]]
+    assert measures[0].startswith("真实暴雨帖 情感准确率") and any(m.startswith("真实暴雨帖 求救 F1") for m in measures)
     assert result["promoted"] == all(r["ok"] for r in result["rows"]) == (first.returncode == 0)
     assert (registry / "CURRENT").exists() == result["promoted"]
     assert sentiment_of("-s", f"nlp.models.dir={candidate}")[0] == "neutral"  # the correction taught it
+    top = json.loads((candidate / "tuned-top" / "tuned-manifest.json").read_text(encoding="utf-8"))
+    assert top["version"] == result["tuned_top"] and top["layers"] == 1 and top["trained_on"]["corrections"] == 1
+    # every post through stage 2: the candidate's answers come from its own top, not the cache's
+    forced = sentiment_of("-s", f"nlp.models.dir={candidate}", "-s", "nlp.cascade.mode=stage2")
+    assert forced[1] == f"{candidate.name}+{top['version']}"
 
-    # make the candidate current explicitly, then retrain on the same data: an equal model passes the gate
+    # make the candidate current explicitly, then retrain the head alone on the same data (--no-top: the
+    # version's top is copied): an equal model passes the gate
     assert yuqing(*common, "models", "use", candidate.name, "--by", "管理员").returncode == 0
-    second = yuqing(*common, "train", "--task", "sentiment", *QUICK, "--format", "json")
+    second = yuqing(*common, "train", "--task", "sentiment", *QUICK, "--no-top", "--format", "json")
     assert second.returncode == 0, second.stdout + second.stderr[-3000:]
     summary = json.loads(second.stdout)
     assert summary["promoted"] and summary["current"] == candidate.name and summary["corrections"] == 1
+    assert summary["tuned_top"] == top["version"] and "重训调优顶层" not in second.stderr
+    assert [r["measure"] for r in summary["rows"]] == [measures[0], measures[-1]]  # sentiment's rows only
     assert all(r["candidate"] == r["current"] for r in summary["rows"])
     assert (registry / "CURRENT").read_text(encoding="utf-8").strip() == summary["candidate"]
     assert sentiment_of() == ("neutral", summary["candidate"])

@@ -15,7 +15,7 @@ pytest.importorskip("onnxruntime")
 from nlp.analyzer import Analyzer  # noqa: E402
 from nlp.backbone.engines import OnnxInt8Engine, TorchFp32Engine  # noqa: E402
 from nlp.backbone.onnxrt import OnnxEncoder, prepare_onnx  # noqa: E402
-from nlp.backbone.tuned import GRAPH, MANIFEST, WEIGHTS, blend, tuned_info  # noqa: E402
+from nlp.backbone.tuned import GRAPH, MANIFEST, WEIGHTS, blend, tuned_info, version_top  # noqa: E402
 from nlp.cascade import CascadePolicy  # noqa: E402
 from nlp.classify.task import TASKS, featurizer, load_task  # noqa: E402
 from yuqing.records import Document, now  # noqa: E402
@@ -155,6 +155,41 @@ def test_a_damaged_or_stale_top_is_not_used(cache, tmp_path, caplog):
     (copy / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     assert tuned_info(copy) is None
     assert "other base weights" in caplog.text
+
+
+def test_a_model_versions_own_top_is_run_instead_of_the_caches(cache, plain, tmp_path, caplog):
+    """`yuqing train` puts a top retrained with the corrections into the version's folder: the engine
+    runs that one, on a cache with no top (or another one) of its own; a damaged one is not used."""
+    version = tmp_path / "v20261203-120000-sentiment"
+    version.mkdir()
+    own = _linked(version / "tuned-top", cache, [WEIGHTS, GRAPH, MANIFEST])
+    assert version_top(version) == own and version_top(tmp_path) is None and version_top(None) is None
+    info = tuned_info(plain, own)
+    assert info is not None and info["version"] == tuned_info(cache)["version"]
+    engine = OnnxInt8Engine(cache=str(plain), top=str(own))
+    assert engine.tuned()["version"] == info["version"] and OnnxInt8Engine(cache=str(plain)).tuned() is None
+    _, probs = engine.encode_tuned(TEXTS[:2])
+    reference = OnnxEncoder(cache, precision="tuned").encode_tuned(TEXTS[:2])[1]
+    for task in ("sentiment", "rescue"):
+        assert np.allclose(probs[task], reference[task], atol=1e-6)
+
+    damaged = _linked(tmp_path / "damaged", cache, [WEIGHTS, MANIFEST])
+    (damaged / GRAPH).write_bytes(b"not a graph")
+    assert tuned_info(plain, damaged) is None and "do not match" in caplog.text
+    embeddings, probs = OnnxInt8Engine(cache=str(plain), top=str(damaged)).encode_tuned(TEXTS[:1])
+    assert probs == {} and embeddings.shape == (1, 384)
+
+
+def test_corrections_become_rows_of_the_top():
+    from nlp.train.tuned_top import IGNORE, correction_rows, gold
+
+    rows = correction_rows({"sentiment": [{"doc_id": "a", "text": "水淹了没人管", "label": "negative"}],
+                            "request": [{"doc_id": "a", "text": "水淹了没人管", "label": "request"},
+                                        {"doc_id": "b", "text": "已获救，谢谢大家", "label": "not_request"}]})
+    assert [(r["id"], gold("sentiment", r), gold("rescue", r)) for r in rows] == [
+        ("correction:a", 0, 1), ("correction:b", IGNORE, 0)]
+    only_sentiment = correction_rows({"sentiment": [{"doc_id": "c", "text": "排队两小时", "label": "neutral"}]})
+    assert gold("rescue", only_sentiment[0]) == IGNORE and gold("sentiment", only_sentiment[0]) == 1
 
 
 def test_unknown_tasks_are_refused_with_the_known_ones_named():
