@@ -68,6 +68,7 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
     passed, table_rows = gate.compare(before, after)
     result = {"task": task, "candidate": folder.name, "current": current_name, "passed": passed,
               "promoted": False, "corrections": len(rows), "tuned_top": _top_version(folder),
+              "top_retrained": new_top is not None,
               "gate_split": gate_split, "gate_limit": gate_limit, "gate_public_rows": gate_public_rows,
               "created": datetime.now(DEFAULT_TZ).isoformat(timespec="seconds"), "rows": table_rows}
     if passed:

@@ -136,6 +136,7 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
     assert sentiment_of("-s", f"nlp.models.dir={candidate}")[0] == "neutral"  # the correction taught it
     top = json.loads((candidate / "tuned-top" / "tuned-manifest.json").read_text(encoding="utf-8"))
     assert top["version"] == result["tuned_top"] and top["layers"] == 1 and top["trained_on"]["corrections"] == 1
+    assert result["top_retrained"] and ("加 --no-top 重试" in first.stdout) == (first.returncode == 1)
     # every post through stage 2: the candidate's answers come from its own top, not the cache's
     forced = sentiment_of("-s", f"nlp.models.dir={candidate}", "-s", "nlp.cascade.mode=stage2")
     assert forced[1] == f"{candidate.name}+{top['version']}"
@@ -147,7 +148,7 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
     assert second.returncode == 0, second.stdout + second.stderr[-3000:]
     summary = json.loads(second.stdout)
     assert summary["promoted"] and summary["current"] == candidate.name and summary["corrections"] == 1
-    assert summary["tuned_top"] == top["version"] and "重训调优顶层" not in second.stderr
+    assert summary["tuned_top"] == top["version"] and not summary["top_retrained"] and "重训调优顶层" not in second.stderr
     assert [r["measure"] for r in summary["rows"]] == [measures[0], measures[-1]]  # sentiment's rows only
     assert all(r["candidate"] == r["current"] for r in summary["rows"])
     assert (registry / "CURRENT").read_text(encoding="utf-8").strip() == summary["candidate"]

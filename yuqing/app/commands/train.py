@@ -73,6 +73,9 @@ class Command(BaseCommand):
             else:
                 print(f"未晋升：{result['candidate']} 在上表标为 WORSE 的指标上低于当前版本 {result['current']}；"
                       f"当前版本不变。候选保留在模型目录中，可用 `yuqing models list` 查看。")
+                if result.get("top_retrained"):
+                    print("提示：调优顶层重训后，即使数据只差几条纠正，其他指标也会随训练波动（实测评论集约 0.8 个百分点）；"
+                          "若只想让纠正进入分类头，可加 --no-top 重试。")
             if result.get("warning"):
                 print("注意：" + result["warning"])
         return 0 if result["promoted"] else 1
