@@ -157,6 +157,7 @@ def test_a_correction_changes_the_next_model_and_the_gate_decides(tmp_path):
     assert [h["who"] for h in history][-2] == "管理员" and history[-1]["version"] == summary["candidate"]
     listing = yuqing(*common, "models", "list")
     assert listing.returncode == 0 and f"* {summary['candidate']}" in listing.stdout
+    assert f"调优顶层 {top['version']}（随版本）" in listing.stdout
 
 
 def test_a_rumour_correction_teaches_the_harmful_model_behind_the_gate(tmp_path):

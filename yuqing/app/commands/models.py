@@ -40,7 +40,8 @@ class Command(BaseCommand):
         print(f"模型目录 {where}；引擎加载：{loaded or '内置模型 (bundled)'}")
         for row in found:
             verdict = {True: "通过", False: "未通过", None: "未评估"}[row["passed"]]
-            print(f"{'*' if row['current'] else ' '} {row['version']}  任务 {row['task']}  闸门 {verdict}")
+            top = f"  调优顶层 {row['tuned_top']}（随版本）" if row["tuned_top"] else ""
+            print(f"{'*' if row['current'] else ' '} {row['version']}  任务 {row['task']}  闸门 {verdict}{top}")
         if not found:
             print("（尚无训练版本：`yuqing train --task T` 会写入这里）")
         return 0
