@@ -81,10 +81,14 @@ def versions(registry: Path) -> list[dict]:
         gate_path = folder / "GATE.json"
         gate = json.loads(gate_path.read_text(encoding="utf-8")) if gate_path.exists() else {}
         top = version_top(folder)
+        try:
+            top_version = json.loads((top / MANIFEST).read_text(encoding="utf-8"))["version"] if top else None
+        except (OSError, ValueError, KeyError, TypeError):
+            top_version = "unreadable"  # the engine will say why when it loads it
         found.append({"version": folder.name, "task": folder.name.rsplit("-", 1)[-1],
                       "created": gate.get("created"), "passed": gate.get("passed"),
                       "current": folder.name == current, "gate": gate.get("rows", []),
-                      "tuned_top": json.loads((top / MANIFEST).read_text(encoding="utf-8"))["version"] if top else None})
+                      "tuned_top": top_version})
     return found
 
 
