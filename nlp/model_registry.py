@@ -71,7 +71,7 @@ def folder_of(registry: Path, version: str) -> Path:
 def versions(registry: Path) -> list[dict]:
     """Every trained version, oldest first: ``{"version", "task", "created", "passed", "current", "gate",
     "tuned_top"}`` (``tuned_top``: the version of the top it carries, None when it runs the install's)."""
-    from nlp.backbone.tuned import MANIFEST, version_top
+    from nlp.backbone.tuned import version_top_name
 
     if not registry.is_dir():
         return []
@@ -80,15 +80,10 @@ def versions(registry: Path) -> list[dict]:
     for folder in sorted(p for p in registry.iterdir() if p.is_dir() and _VERSION.match(p.name)):
         gate_path = folder / "GATE.json"
         gate = json.loads(gate_path.read_text(encoding="utf-8")) if gate_path.exists() else {}
-        top = version_top(folder)
-        try:
-            top_version = json.loads((top / MANIFEST).read_text(encoding="utf-8"))["version"] if top else None
-        except (OSError, ValueError, KeyError, TypeError):
-            top_version = "unreadable"  # the engine will say why when it loads it
         found.append({"version": folder.name, "task": folder.name.rsplit("-", 1)[-1],
                       "created": gate.get("created"), "passed": gate.get("passed"),
                       "current": folder.name == current, "gate": gate.get("rows", []),
-                      "tuned_top": top_version})
+                      "tuned_top": version_top_name(folder)})
     return found
 
 

@@ -136,6 +136,18 @@ def version_top(models: Path | None) -> Path | None:
     return folder if (folder / MANIFEST).is_file() else None
 
 
+def version_top_name(models: Path | None) -> str | None:
+    """The version of the top a models folder carries (``"unreadable"`` when its manifest is not
+    JSON with a version: the engine says why when it loads it), else None."""
+    top = version_top(models)
+    if top is None:
+        return None
+    try:
+        return json.loads((top / MANIFEST).read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unreadable"
+
+
 def save_tuned(cache: Path, top: TunedTop, *, tasks: dict[str, dict], trained_on: dict,
                folder: Path | None = None) -> dict:
     """Write ``top`` into ``folder`` (default: ``cache``), export and quantise its branched graph, write

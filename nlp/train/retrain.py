@@ -19,6 +19,7 @@ from typing import Callable, Optional
 
 from nlp import corrections
 from nlp import model_registry as registry
+from nlp.backbone.tuned import version_top_name
 from nlp.eval import gate
 from yuqing.errors import InputError
 from yuqing.records import DEFAULT_TZ
@@ -67,7 +68,7 @@ def retrain(config, store, task: str, *, config_path: Optional[str], overrides: 
         before, after = (future.result() for future in measuring)
     passed, table_rows = gate.compare(before, after)
     result = {"task": task, "candidate": folder.name, "current": current_name, "passed": passed,
-              "promoted": False, "corrections": len(rows), "tuned_top": _top_version(folder),
+              "promoted": False, "corrections": len(rows), "tuned_top": version_top_name(folder),
               "top_retrained": new_top is not None,
               "gate_split": gate_split, "gate_limit": gate_limit, "gate_public_rows": gate_public_rows,
               "created": datetime.now(DEFAULT_TZ).isoformat(timespec="seconds"), "rows": table_rows}
@@ -122,13 +123,6 @@ def _retrain_top(config, store, base: Optional[Path], where: Path, options: dict
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return folder
-
-
-def _top_version(folder: Path) -> Optional[str]:
-    from nlp.backbone.tuned import MANIFEST, version_top
-
-    top = version_top(folder)
-    return json.loads((top / MANIFEST).read_text(encoding="utf-8"))["version"] if top else None
 
 
 def _one_blas_thread(quick: bool):

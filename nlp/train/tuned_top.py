@@ -185,7 +185,7 @@ def train(cache: Path, tasks: list[str], rows: list[dict], *, layers: int, epoch
     return save_tuned(cache, model, tasks=spec, folder=folder, trained_on={
         "data": "real storm posts, dev split (nlp/eval)" + (" + nlp/datasets/rescue_train.jsonl" if extra else "")
         + (" + the analysts' corrections" if corrections else ""),
-        "posts": len(rows), "generated_posts": len(extra), "corrections": len(corrections),
+        "posts": len(rows), "generated_posts": len(extra), **({"corrections": len(corrections)} if corrections else {}),
         "labels_sha256": data_digest(tasks, everything), "settings": settings})
 
 
